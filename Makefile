@@ -1,0 +1,41 @@
+# The course's commands. `make lab` to read it, `make test` to check all of it.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: help lab test unit nbval execute clean
+
+help:
+	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
+	@echo "make test     unit tests and strict nbval on every notebook"
+	@echo "make execute  re-execute every notebook in place, in order"
+	@echo "make clean    remove the venv, caches and build output"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.txt -e .
+	touch $@
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) tests notebooks
+
+unit: $(STAMP)
+	$(PY) -m pytest -n 2 tests
+
+nbval: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) notebooks
+
+execute: $(STAMP)
+	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
+
+clean:
+	rm -rf $(VENV) build student .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +

@@ -1,0 +1,72 @@
+"""The committed notebooks: executed in order, free of errors, ending with a plot, and showing
+the very optimizer code that utils.optimizers holds."""
+import ast
+import inspect
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils import optimizers
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_executed_in_order(path):
+    counts = [c.execution_count for c in code_cells(path)]
+    assert counts == list(range(1, len(counts) + 1)), "run the notebook top to bottom (make execute)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_errors_warnings_or_svg(path):
+    for cell in code_cells(path):
+        for out in cell.outputs:
+            assert out.output_type != "error", f"stored error in: {cell.source[:60]!r}"
+            assert not (out.output_type == "stream" and out.name == "stderr"), f"stderr in: {cell.source[:60]!r}"
+            assert "image/svg+xml" not in out.get("data", {}), "figures must be PNG (nbval compares SVG text)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_starts_with_a_title_and_ends_with_a_plot(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    last = code_cells(path)[-1]
+    assert any("image/png" in out.get("data", {}) for out in last.outputs), "the last code cell must draw a plot"
+
+
+def _functions(source: str):
+    """The top-level function definitions of a cell, without docstrings, as comparable AST dumps."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics
+        return {}
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            if ast.get_docstring(node) is not None:
+                node.body = node.body[1:]
+            found[node.name] = ast.dump(node)
+    return found
+
+
+REFERENCE = {name: _functions(inspect.getsource(fn))[name]
+             for name, fn in inspect.getmembers(optimizers, inspect.isfunction)
+             if fn.__module__ == optimizers.__name__ and not name.startswith("_")}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_optimizer_code_shown_is_the_code_in_utils(path):
+    """A notebook that defines a function utils.optimizers also defines must define it identically."""
+    for cell in code_cells(path):
+        for name, dump in _functions(cell.source).items():
+            if name in REFERENCE:
+                assert dump == REFERENCE[name], f"{path.name}: {name} differs from utils/optimizers.py"

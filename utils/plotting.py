@@ -1,0 +1,102 @@
+"""The course's figures: training curves, 1-D and 2-D traces on the shared quadratic, line plots."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .quadratic import f_2d
+
+FIGSIZE = (4.5, 3.0)
+
+
+def _axes(ax=None, figsize=FIGSIZE):
+    """Return `ax`, or the axes of a new figure of the course's size."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def plot(x, ys, xlabel: str, ylabel: str, legend: Sequence[str] = (), *, ax=None,
+         xscale: str = "linear", yscale: str = "linear", title: str = "", fmts=("-", "--", "-.", ":")):
+    """Draw one or several curves y(x) with labelled axes (d2l's `plot`); return the axes."""
+    ax = _axes(ax)
+    ys = [ys] if np.ndim(ys[0]) == 0 else ys
+    xs = [x] * len(ys) if np.ndim(x[0]) == 0 else x
+    for i, (xi, yi) in enumerate(zip(xs, ys)):
+        label = legend[i] if i < len(legend) else None
+        ax.plot(xi, yi, fmts[i % len(fmts)], label=label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, xscale=xscale, yscale=yscale, title=title)
+    if legend:
+        ax.legend()
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_history(histories, labels: Sequence[str] = (), *, x: str = "epochs", ax=None,
+                 ylim=None, title: str = ""):
+    """Plot the full-data loss of one or several training runs against epochs, examples or seconds."""
+    histories = [histories] if not isinstance(histories, (list, tuple)) else list(histories)
+    labels = list(labels) or [h.label for h in histories]
+    ax = _axes(ax)
+    for history, label in zip(histories, labels):
+        ax.plot(getattr(history, x), history.losses, label=label or None)
+    xlabels = {"epochs": "epoch", "examples": "examples seen", "seconds": "training time (s)"}
+    ax.set(xlabel=xlabels[x], ylabel="loss", title=title)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if x == "seconds" and any(h.seconds for h in histories):
+        ax.set_xscale("log")
+    if len(histories) > 1:
+        ax.legend()
+    if not any(h.losses for h in histories):
+        ax.text(0.5, 0.5, "no finite loss to show", ha="center", va="center", transform=ax.transAxes)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def show_trace_1d(results, f, *, ax=None, title: str = ""):
+    """Show the iterates of a 1-D optimizer on the curve f (d2l's `show_trace`)."""
+    ax = _axes(ax)
+    n = max(10.0, max(abs(r) for r in results))
+    grid = np.arange(-n, n, 0.01)
+    ax.plot(grid, [f(x) for x in grid], "-", color="C0")
+    ax.plot(results, [f(x) for x in results], "-o", color="C1")
+    ax.set(xlabel="x", ylabel="f(x)", title=title)
+    return ax
+
+
+def show_trace_2d(results, f=f_2d, *, ax=None, label: str | None = None, title: str = "",
+                  xlim=(-5.5, 1.0), ylim=(-3.0, 1.0), contours: bool = True):
+    """Show a 2-D trajectory on the contours of f (d2l's `show_trace_2d`); return the axes."""
+    ax = _axes(ax)
+    if contours:
+        x1, x2 = np.meshgrid(np.arange(xlim[0], xlim[1], 0.1), np.arange(ylim[0], ylim[1], 0.1))
+        ax.contour(x1, x2, f(x1, x2), colors="#1f77b4", linewidths=0.8)
+    points = np.asarray(results)
+    ax.plot(points[:, 0], points[:, 1], "-o", markersize=3, label=label,
+            color=None if label else "#ff7f0e")
+    ax.set(xlabel="x1", ylabel="x2", title=title, xlim=xlim, ylim=ylim)
+    if label:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def show_traces_2d(traces: dict, f=f_2d, *, ncols: int = 0, title: str = ""):
+    """Show several named 2-D trajectories, side by side (ncols > 0) or on one contour plot."""
+    if ncols:
+        nrows = -(-len(traces) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(FIGSIZE[0] * ncols * 0.8, FIGSIZE[1] * nrows * 0.8),
+                                 layout="constrained", squeeze=False)
+        for ax, (name, results) in zip(axes.flat, traces.items()):
+            show_trace_2d(results, f, ax=ax, title=name)
+        for ax in axes.flat[len(traces):]:
+            ax.set_visible(False)
+        if title:
+            fig.suptitle(title)
+        return axes
+    ax = _axes(figsize=(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.4))
+    for i, (name, results) in enumerate(traces.items()):
+        show_trace_2d(results, f, ax=ax, label=name, contours=i == 0, title=title)
+    return ax
