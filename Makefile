@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help lab test unit nbval execute clean
+.PHONY: help lab test unit nbval execute student clean
 
 help:
 	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
 	@echo "make test     unit tests and strict nbval on every notebook"
 	@echo "make execute  re-execute every notebook in place, in order"
+	@echo "make student  write the student edition (solutions stubbed, outputs cleared) to student/"
 	@echo "make clean    remove the venv, caches and build output"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -34,6 +35,9 @@ nbval: $(STAMP)
 
 execute: $(STAMP)
 	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
+
+student: $(STAMP)
+	$(PY) tools/make_student.py
 
 clean:
 	rm -rf $(VENV) build student .pytest_cache
