@@ -6,13 +6,14 @@ STAMP := $(VENV)/.installed
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help lab test unit nbval execute student clean
+.PHONY: help lab test unit nbval execute student bench clean
 
 help:
 	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
 	@echo "make test     unit tests and strict nbval on every notebook"
 	@echo "make execute  re-execute every notebook in place, in order"
 	@echo "make student  write the student edition (solutions stubbed, outputs cleared) to student/"
+	@echo "make bench    time train(), the data loader and every notebook; table in build/bench.md"
 	@echo "make clean    remove the venv, caches and build output"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -38,6 +39,9 @@ execute: $(STAMP)
 
 student: $(STAMP)
 	$(PY) tools/make_student.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) build student .pytest_cache

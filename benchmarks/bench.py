@@ -1,0 +1,181 @@
+"""The course's performance benchmark: training loop overhead, data loader, notebook execution.
+
+    python benchmarks/bench.py            # full: 7 rounds, every notebook
+    python benchmarks/bench.py --quick    # one round, one notebook: checks the benchmark runs
+
+Prints a Markdown table and writes it to build/bench.md (or --out). Not a test: the numbers
+depend on the machine, so nothing here fails on a slow one.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from utils import optimizers as O  # noqa: E402
+from utils.data import get_data, load_airfoil, standardize  # noqa: E402
+from utils.training import EVAL_EVERY, train  # noqa: E402
+
+TARGETS = {"train_ratio": 1.5, "course_seconds": 60.0, "notebook_seconds": 15.0}
+
+
+def bare_adam_loop(num_epochs: int = 2, batch_size: int = 10, lr: float = 0.01) -> float:
+    """The same work as train(adam, ...) written as a bare PyTorch loop; return the final loss."""
+    data = standardize(load_airfoil())[:1500]
+    features, labels = data[:, :-1], data[:, -1]
+    w = torch.normal(0.0, 0.01, size=(5, 1), generator=torch.Generator().manual_seed(0)).requires_grad_()
+    b = torch.zeros(1, requires_grad=True)
+    v = [torch.zeros_like(w), torch.zeros_like(b)]
+    s = [torch.zeros_like(w), torch.zeros_like(b)]
+    generator, n, t, loss = torch.Generator().manual_seed(0), 0, 1, float("nan")
+    for _ in range(num_epochs):
+        order = torch.randperm(len(features), generator=generator)
+        for start in range(0, len(order), batch_size):
+            index = order[start:start + batch_size]
+            X, y = features[index], labels[index]
+            l = ((X @ w + b - y.reshape(-1, 1)) ** 2 / 2).mean()
+            l.backward()
+            with torch.no_grad():
+                for p, vi, si in zip((w, b), v, s):
+                    vi[:] = 0.9 * vi + 0.1 * p.grad
+                    si[:] = 0.999 * si + 0.001 * p.grad**2
+                    p -= lr * (vi / (1 - 0.9**t)) / (torch.sqrt(si / (1 - 0.999**t)) + 1e-8)
+                    p.grad = None
+            t += 1
+            n += len(index)
+            if n % EVAL_EVERY == 0:
+                with torch.no_grad():
+                    loss = ((features @ w + b - labels.reshape(-1, 1)) ** 2 / 2).mean().item()
+    return loss
+
+
+def course_train(plot: bool = True) -> float:
+    """One train() call: Adam from scratch, 2 epochs, batch 10, with the plot (closed after)."""
+    data_iter, dim = get_data(10)
+    history = train(O.adam, O.init_adam_states, {"lr": 0.01}, data_iter, dim, num_epochs=2, plot=plot)
+    plt.close("all")
+    return history.losses[-1]
+
+
+def timed(fn, *args) -> float:
+    tic = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - tic
+
+
+def bench_train(rounds: int) -> dict:
+    """Alternate train() and the bare loop; return the medians and the median ratio."""
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        course_train(), bare_adam_loop()  # warm up: imports, first figure
+        pairs = [(timed(course_train), timed(bare_adam_loop)) for _ in range(rounds)]
+    ours, bare = zip(*pairs)
+    return {"train": statistics.median(ours), "bare": statistics.median(bare),
+            "ratio": statistics.median(a / b for a, b in pairs)}
+
+
+def bench_loader(rounds: int) -> dict:
+    """One epoch of get_data(10) against slicing a pre-shuffled tensor, and torch's DataLoader."""
+    data_iter, _ = get_data(10)
+    features, labels = data_iter.tensors
+    dataset = torch.utils.data.TensorDataset(features, labels)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=10, shuffle=True)
+
+    def ours():
+        for _ in data_iter:
+            pass
+
+    def sliced():
+        order = torch.randperm(len(features))
+        X, y = features[order], labels[order]
+        for start in range(0, len(X), 10):
+            X[start:start + 10], y[start:start + 10]
+
+    def dataloader():
+        for _ in loader:
+            pass
+
+    result = {}
+    for name, fn in (("get_data", ours), ("slicing", sliced), ("DataLoader", dataloader)):
+        fn()
+        result[name] = statistics.median(timed(fn) for _ in range(rounds))
+    return result
+
+
+def bench_notebooks(paths: list[Path]) -> dict:
+    """Execute copies of the notebooks one after the other, kernel start included."""
+    from execute_notebooks import execute
+
+    times = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in paths:
+            copy = Path(tmp) / path.name
+            shutil.copyfile(path, copy)
+            times[path.name] = execute(copy)
+    return times
+
+
+def table(train_result: dict, loader: dict, notebooks: dict, rounds: int) -> str:
+    """Format the results as Markdown, with targets."""
+    mark = lambda ok: "yes" if ok else "**no**"  # noqa: E731
+    lines = [
+        f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, torch {torch.__version__}; medians of {rounds} rounds.",
+        "",
+        "| measure | value | target | met |",
+        "|---|---|---|---|",
+        f"| `train()` Adam, 2 epochs, batch 10, with plot | {train_result['train'] * 1000:.0f} ms | | |",
+        f"| bare PyTorch loop, same work | {train_result['bare'] * 1000:.0f} ms | | |",
+        f"| ratio `train()` / bare loop (median) | {train_result['ratio']:.2f}x | <= {TARGETS['train_ratio']}x "
+        f"| {mark(train_result['ratio'] <= TARGETS['train_ratio'])} |",
+        f"| one epoch of `get_data(10)` | {loader['get_data'] * 1000:.1f} ms | | |",
+        f"| one epoch, slicing a pre-shuffled tensor | {loader['slicing'] * 1000:.1f} ms | | |",
+        f"| ratio `get_data` / slicing | {loader['get_data'] / loader['slicing']:.2f}x | | |",
+        f"| one epoch, `DataLoader(TensorDataset)`, for comparison | {loader['DataLoader'] * 1000:.1f} ms | | |",
+    ]
+    for name, seconds in notebooks.items():
+        ok = seconds <= TARGETS["notebook_seconds"]
+        lines.append(f"| notebook `{name}` | {seconds:.1f} s | <= {TARGETS['notebook_seconds']:.0f} s | {mark(ok)} |")
+    if notebooks:
+        total = sum(notebooks.values())
+        lines.append(f"| whole course, one after the other | {total:.1f} s | <= {TARGETS['course_seconds']:.0f} s "
+                     f"| {mark(total <= TARGETS['course_seconds'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one round and the first notebook only")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.md")
+    args = parser.parse_args(argv)
+    rounds = 1 if args.quick else args.rounds
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))[: 1 if args.quick else None]
+    result = table(bench_train(rounds), bench_loader(rounds), bench_notebooks(notebooks), rounds)
+    print(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(result)
+    print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
