@@ -1,6 +1,7 @@
 """The shared ill-conditioned 2-D problem f(x) = 0.1 x1^2 + 2 x2^2, and optimizers run on it."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 START = (-5.0, -2.0)
@@ -38,3 +39,22 @@ def train_2d(optimizer, init_states, hyperparams, steps: int = 20, start=START,
     if verbose:
         print(f"step {steps}, x1: {points[-1][0]:f}, x2: {points[-1][1]:f}")
     return points
+
+
+def train_2d_states(optimizer, init_states, hyperparams, steps: int = 20, start=START,
+                    noise: float = 0.0, seed: int = 0, verbose: bool = True):
+    """Run `train_2d` and also record the optimizer's state after every step; return (points, states).
+
+    `states` holds one NumPy array of shape (steps, 2) per state tensor of the optimizer,
+    e.g. `(s,)` for Adagrad: `s[t - 1]` is (s1, s2) after step t.
+    """
+    recorded = []
+
+    def recording(params, states, hp):
+        optimizer(params, states, hp)
+        recorded.append([state.detach().tolist() for state in states[0]])
+
+    points = train_2d(recording, init_states, hyperparams, steps, start, noise, seed, verbose)
+    n_states = len(init_states([torch.zeros(2, dtype=torch.float64)])[0])
+    arrays = np.asarray(recorded, dtype=np.float64).reshape(steps, n_states, 2)
+    return points, tuple(arrays[:, i, :] for i in range(n_states))
