@@ -56,6 +56,24 @@ def plot_history(histories, labels: Sequence[str] = (), *, x: str = "epochs", ax
     return ax
 
 
+def plot_online(runs, *, every: int = 1, xscale: str = "linear", title: str = ""):
+    """Plot online runs (with `xs`, `average_regret`, `label`) side by side: x_t and R_t / t at t = 1, 1 + every, ..."""
+    fig, axes = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 2, FIGSIZE[1]), layout="constrained")
+    for run in runs:
+        for ax, values in zip(axes, (run.xs, run.average_regret)):
+            ax.plot(np.arange(1, len(values) + 1)[::every], values[::every], label=run.label or None)
+    axes[0].set(xlabel="step t", ylabel="$x_t$", ylim=(-1.1, 1.1))
+    axes[1].set(xlabel="step t", ylabel="average regret $R_t / t$")
+    for ax in axes:
+        ax.set_xscale(xscale)
+        ax.grid(True, alpha=0.3)
+        if any(run.label for run in runs):
+            ax.legend(fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return axes
+
+
 def show_trace_1d(results, f, *, ax=None, title: str = ""):
     """Show the iterates of a 1-D optimizer on the curve f (d2l's `show_trace`)."""
     ax = _axes(ax)
