@@ -118,3 +118,42 @@ def show_traces_2d(traces: dict, f=f_2d, *, ncols: int = 0, title: str = ""):
     for i, (name, results) in enumerate(traces.items()):
         show_trace_2d(results, f, ax=ax, label=name, contours=i == 0, title=title)
     return ax
+
+
+def plot_sweeps(sweeps, *, ax=None, ylim=(0.24, 0.30), optimum: float | None = None, title: str = ""):
+    """Plot final loss against learning rate (log x) for sweeps with `lrs`, `losses`, `label`; clip at ylim."""
+    sweeps = list(sweeps.values()) if isinstance(sweeps, dict) else list(sweeps)
+    ax = _axes(ax, figsize=(FIGSIZE[0] * 1.8, FIGSIZE[1] * 1.3))
+    top = ylim[1]
+    for i, sweep in enumerate(sweeps):
+        lrs, losses = np.asarray(sweep.lrs, dtype=float), np.asarray(sweep.losses, dtype=float)
+        color, marker = f"C{i % 10}", "osDvPh<*"[i % 8]
+        ax.plot(lrs, np.where(np.isfinite(losses), np.minimum(losses, top), top), "-", marker=marker,
+                markersize=3.5, color=color, label=sweep.label, clip_on=False)
+        off = np.isfinite(losses) & (losses > top)
+        bad = ~np.isfinite(losses)
+        ax.plot(lrs[off], np.full(off.sum(), top), "^", markersize=7, color=color, clip_on=False)
+        ax.plot(lrs[bad], np.full(bad.sum(), top), "x", markersize=8, mew=2, color=color, clip_on=False)
+    if optimum is not None:
+        ax.axhline(optimum, color="0.4", linestyle=":", linewidth=1)
+    ax.plot([], [], "^", color="0.4", label=f"above {top:g}")
+    ax.plot([], [], "x", mew=2, color="0.4", label="diverged")
+    ax.set(xscale="log", xlabel="learning rate η", ylabel="final loss", ylim=ylim, title=title)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_history_pair(histories, *, xs=("epochs", "seconds"), ylim=None,
+                      titles=("loss against epochs", "loss against training time")):
+    """Plot the same runs in two panels side by side (against epochs and seconds), with one legend."""
+    fig, axes = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 2.4, FIGSIZE[1] * 1.2), layout="constrained",
+                             sharey=True)
+    for ax, x, title in zip(axes, xs, titles):
+        plot_history(histories, x=x, ax=ax, ylim=ylim, title=title)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    handles, labels = axes[0].get_legend_handles_labels()
+    if labels:
+        fig.legend(handles, labels, loc="outside right center", fontsize="small")
+    return axes
