@@ -37,7 +37,7 @@ function parseArgs(argv) {
     if (a === '--venv') opts.venv = path.resolve(value());
     else if (a === '--timeout') opts.timeout = Number(value());
     else if (a === '--notebook-dir') opts.notebookDir = path.resolve(value());
-    else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n\n')[0]); process.exit(0); }
+    else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n\n')[0].replace(/^\/\/ ?/gm, '')); process.exit(0); }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else opts.notebooks.push(a);
   }
@@ -499,7 +499,7 @@ async function main(opts, ctx) {
       const rest = files.slice(files.indexOf(file) + 1).map(f => path.basename(f));
       if (rest.length) {
         ctx.failures.push(`not run, out of time: ${rest.join(', ')}`);
-        console.log(`FAIL the whole run's limit of ${opts.timeout} s is reached; not run: ${rest.join(', ')}`);
+        console.log(`FAIL the whole run's limit of ${opts.timeout} s is reached (--timeout SECONDS raises it); not run: ${rest.join(', ')}`);
       }
       break;
     }
@@ -573,7 +573,7 @@ async function run() {
 
   let timer;
   const overtime = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the whole run took longer than its limit of ${opts.timeout} s`)), opts.timeout * 1000 + 5000);
+    timer = setTimeout(() => reject(new Error(`the whole run took longer than its limit of ${opts.timeout} s (--timeout SECONDS raises it)`)), opts.timeout * 1000 + 5000);
   });
   try {
     await Promise.race([main(opts, ctx), overtime]);
