@@ -6,9 +6,11 @@
 // Use tests/e2e/run.sh (it installs Chromium and playwright-core first) or `make e2e`.
 // For each notebook it checks: no error and no stderr output, at least one image, the last
 // code cell ends on an image (the training plot), and the last `loss: X, ...` line printed
-// equals the committed one. It saves a screenshot to build/e2e/NAME.png, closes the
-// notebook without saving and shuts its kernel down. The server, its kernels and the
-// browser are stopped however the run ends, and the run fails if anything is left behind.
+// equals the committed one. Live widgets (ipywidgets) must render live, as many as committed,
+// and one with a slider and a picture must redraw the picture when the slider moves a step.
+// It saves a screenshot to build/e2e/NAME.png, closes the notebook without saving and shuts
+// its kernel down. The server, its kernels and the browser are stopped however the run ends,
+// and the run fails if anything is left behind or any notebook was saved.
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -27,6 +29,9 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 // A line that train()/train_concise() print: "loss: 0.246, 0.056 sec/epoch".
 const LOSS_LINE = /^loss: (\d+(?:\.\d+)?),/;
+const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
+// A live widget renders as an output whose child is an ipywidgets view (no MIME type attribute).
+const WIDGET_OUTPUT = '.jp-NotebookPanel .jp-OutputArea-output:has(> .jupyter-widgets)';
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
@@ -104,8 +109,10 @@ function readCommitted(file) {
       for (const line of text(out.text).split('\n')) if (LOSS_LINE.test(line)) lossLine = line;
     }
   }
+  const widgets = nb.cells.flatMap(c => c.outputs || []).filter(o => o.data && o.data[WIDGET_MIME]).length;
   return {
     cells: nb.cells.length,
+    widgets,
     codeCells: nb.cells.filter(c => c.cell_type === 'code' && text(c.source).trim()).length,
     lossLine,
     loss: lossLine && lossLine.match(LOSS_LINE)[1],
@@ -269,7 +276,7 @@ async function runNotebook(tab, server, file, committed, deadline) {
     step.name = 'closing the notebook without saving';
     await closeWithoutSaving(page, server, deadline);
     lap('close');
-    return { problems, runMs, loss: facts.loss, images: facts.images, times: times.join(', ') };
+    return { problems, runMs, loss: facts.loss, images: facts.images, widgets: facts.widgets, times: times.join(', ') };
   };
   try {
     const rel = path.relative(path.resolve(server.rootDir), file).split(path.sep).join('/');
@@ -357,6 +364,12 @@ async function runNotebook(tab, server, file, committed, deadline) {
     if (!/^image\//.test(facts.lastMime) || !facts.lastImageLoaded) problems.push(`the last code cell should end on an image (the training plot), but its last output is ${facts.lastMime}`);
     facts.loss = facts.lossLine && facts.lossLine.match(LOSS_LINE)[1];
     if (facts.loss !== committed.loss) problems.push(`the last loss line should say "loss: ${committed.loss}," as committed ("${committed.lossLine}"), but it is ${facts.lossLine ? `"${facts.lossLine}"` : 'missing'}`);
+    if (committed.widgets) {
+      step.name = 'checking the widgets';
+      const w = await checkWidgets(page, committed.widgets, deadline);
+      problems.push(...w.problems);
+      facts.widgets = w.summary;
+    }
     const jsErrors = tab.errors.slice(errorsBefore);
     if (jsErrors.length) problems.push(`JavaScript errors in the page: ${jsErrors.slice(0, 3).join(' | ')}`);
 
@@ -372,6 +385,41 @@ async function runNotebook(tab, server, file, committed, deadline) {
     const why = deadline.left() <= 0 && !/ran out of time/.test(e.message) ? 'the whole run ran out of time' : e.message.split('\n')[0];
     throw new Error(`${step.name}: ${why}${detail}`);
   }
+}
+
+// Live widgets (ipywidgets) must render as widgets, as many as the committed notebook shows,
+// and a widget with a slider and a picture must redraw the picture when its slider moves.
+async function checkWidgets(page, expected, deadline) {
+  const problems = [];
+  let redrawn = 0;
+  const found = await page.evaluate(sel => [...document.querySelectorAll(sel)].map(o => ({
+    ok: !/Error displaying widget/.test(o.textContent),
+    text: o.textContent.replace(/\s+/g, ' ').trim().slice(0, 120),
+    slider: !!o.querySelector('.noUi-handle'),
+    image: !!o.querySelector('img'),
+  })), WIDGET_OUTPUT);
+  const ok = found.filter(w => w.ok).length;
+  if (ok < expected) {
+    const why = found.filter(w => !w.ok).map(w => `"${w.text}"`).join(', ');
+    problems.push(`${expected} widget(s) committed, ${ok} rendered as live widgets${why ? `: ${why}` : ''}`);
+  }
+  for (const [i, w] of found.entries()) {
+    if (!w.ok || !w.slider || !w.image) continue;
+    const out = page.locator(WIDGET_OUTPUT).nth(i);
+    const before = await out.locator('img').first().getAttribute('src');
+    const handle = out.locator('.noUi-handle').first();
+    await handle.focus({ timeout: deadline.cap(10_000) });
+    const [now, max] = [await handle.getAttribute('aria-valuenow'), await handle.getAttribute('aria-valuemax')];
+    await page.keyboard.press(Number(now) >= Number(max) ? 'ArrowLeft' : 'ArrowRight');
+    try {
+      await page.waitForFunction(([sel, n, src]) => document.querySelectorAll(sel)[n]?.querySelector('img')?.getAttribute('src') !== src,
+        [WIDGET_OUTPUT, i, before], { timeout: deadline.cap(30_000), polling: 250 });
+      redrawn++;
+    } catch {
+      problems.push(`widget ${i + 1} did not redraw its picture when its first slider moved ("${w.text}")`);
+    }
+  }
+  return { problems, summary: `${ok} live widget(s)${redrawn ? `, ${redrawn} redrawn by a slider` : ''}` };
 }
 
 async function shutdownSessions(server) {
@@ -488,7 +536,7 @@ async function main(opts, ctx) {
         console.log(`FAIL ${name} (${took}):\n    - ${r.problems.join('\n    - ')}`);
       } else {
         ctx.passed.push(name);
-        console.log(`ok   ${name}: ${took}, loss ${r.loss} as committed, ${r.images} image(s) [${r.times}]`);
+        console.log(`ok   ${name}: ${took}, loss ${r.loss} as committed, ${r.images} image(s)${r.widgets ? `, ${r.widgets}` : ''} [${r.times}]`);
       }
     } catch (e) {
       if (ctx.stopping) return;
