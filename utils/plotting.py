@@ -138,7 +138,9 @@ def plot_sweeps(sweeps, *, ax=None, ylim=(0.24, 0.30), optimum: float | None = N
         ax.axhline(optimum, color="0.4", linestyle=":", linewidth=1)
     ax.plot([], [], "^", color="0.4", label=f"above {top:g}")
     ax.plot([], [], "x", mew=2, color="0.4", label="diverged")
-    ax.set(xscale="log", xlabel="learning rate η", ylabel="final loss", ylim=ylim, title=title)
+    ax.set(xscale="log", xlabel="learning rate η", ylabel="final loss", ylim=ylim)
+    ax.set_title(title, pad=10)  # clear of the markers on the top edge
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:g}")  # 0.001 rather than 10^-3
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(True, alpha=0.3)
     return ax
