@@ -2,6 +2,8 @@
 // outputs, run all cells through the menus as a reader would, and check what renders.
 //
 //   node tests/e2e/run.mjs [--venv DIR] [--timeout SECONDS] [--notebook-dir DIR] [NOTEBOOK ...]
+//   (--venv: default .venv; --timeout: whole run, default max(300, 60 + 50 per notebook);
+//    --notebook-dir: default notebooks/; NOTEBOOK: names or paths, default all, sorted)
 //
 // Use tests/e2e/run.sh (it installs Chromium and playwright-core first) or `make e2e`.
 // For each notebook it checks: no error and no stderr output, at least one image, the last
@@ -35,7 +37,7 @@ const WIDGET_OUTPUT = '.jp-NotebookPanel .jp-OutputArea-output:has(> .jupyter-wi
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
-  const opts = { venv: path.join(REPO, '.venv'), timeout: 300, notebookDir: path.join(REPO, 'notebooks'), notebooks: [] };
+  const opts = { venv: path.join(REPO, '.venv'), timeout: null, notebookDir: path.join(REPO, 'notebooks'), notebooks: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
@@ -46,7 +48,7 @@ function parseArgs(argv) {
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else opts.notebooks.push(a);
   }
-  if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
+  if (opts.timeout !== null && !(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
   return opts;
 }
 
@@ -474,7 +476,8 @@ async function closeWithoutSaving(page, server, deadline) {
 }
 
 // ---------------------------------------------------------------- the run
-async function main(opts, ctx) {
+// The notebooks to run: those named, or every notebooks/*.ipynb, sorted.
+function listNotebooks(opts) {
   const files = (opts.notebooks.length
     ? opts.notebooks.map(n => path.resolve(fs.existsSync(n) ? n : path.join(opts.notebookDir, n)))
     : fs.readdirSync(opts.notebookDir).filter(f => f.endsWith('.ipynb')).sort().map(f => path.join(opts.notebookDir, f)));
@@ -483,6 +486,10 @@ async function main(opts, ctx) {
     if (!fs.existsSync(f)) throw new Error(`no such notebook: ${f}`);
     if (path.relative(opts.notebookDir, f).startsWith('..')) throw new Error(`${f} is not inside ${opts.notebookDir}`);
   }
+  return files;
+}
+
+async function main(opts, files, ctx) {
   fs.mkdirSync(OUT_DIR, { recursive: true });
   ctx.hashes = new Map(files.map(f => [f, sha1(f)]));
   ctx.notebookDir = opts.notebookDir;
@@ -590,8 +597,14 @@ async function cleanup(ctx) {
 }
 
 async function run() {
-  let opts;
-  try { opts = parseArgs(process.argv.slice(2)); } catch (e) { console.error(`e2e: ${e.message}`); return 2; }
+  let opts, files;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+    files = listNotebooks(opts);
+  } catch (e) { console.error(`e2e: ${e.message}`); return 2; }
+  // The whole run's limit: 5 minutes, or more for a longer course (about 20 s a notebook here
+  // on an idle machine, twice that while others share its two cores).
+  opts.timeout ??= Math.max(300, 60 + 50 * files.length);
   const ctx = {
     runId: randomBytes(8).toString('hex'),
     tmp: fs.mkdtempSync(path.join(os.tmpdir(), 'optim-e2e-')),
@@ -624,7 +637,7 @@ async function run() {
     timer = setTimeout(() => reject(new Error(`the whole run took longer than its limit of ${opts.timeout} s (--timeout SECONDS raises it)`)), opts.timeout * 1000 + 5000);
   });
   try {
-    await Promise.race([main(opts, ctx), overtime]);
+    await Promise.race([main(opts, files, ctx), overtime]);
   } catch (e) {
     if (!ctx.stopping) { ctx.failures.push(e.message); console.log(`FAIL ${e.message}`); }
   } finally {
