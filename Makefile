@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help lab test unit nbval execute student bench clean
+.PHONY: help lab test unit nbval e2e execute student bench clean
 
 help:
 	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
 	@echo "make test     unit tests and strict nbval on every notebook"
+	@echo "make e2e      run every notebook in JupyterLab in headless Chromium, check it, screenshot it"
 	@echo "make execute  re-execute every notebook in place, in order"
 	@echo "make student  write the student edition (solutions stubbed, outputs cleared) to student/"
 	@echo "make bench    time train(), the data loader and every notebook; table in build/bench.md"
@@ -33,6 +34,9 @@ unit: $(STAMP)
 
 nbval: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) notebooks
+
+e2e: $(STAMP)
+	bash tests/e2e/run.sh --venv $(VENV) $(E2E_ARGS)
 
 execute: $(STAMP)
 	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)

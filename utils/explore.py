@@ -76,7 +76,7 @@ class Explorer(widgets.VBox):
         self.optimizer = widgets.Dropdown(options=list(METHODS), value=optimizer, description="optimizer",
                                           style=style)
         self.lr = widgets.FloatLogSlider(value=default_lr if lr is None else lr, base=10, min=-3, max=1,
-                                         step=0.001, description="η (log)", readout_format=".3g", style=style)
+                                         step=0.05, description="η (log)", readout_format=".3g", style=style)
         self.knob = widgets.FloatSlider(value=0.5, min=0.0, max=0.99, step=0.01, description="β",
                                         readout_format=".2f", style=style)
         self.steps = widgets.IntSlider(value=steps, min=1, max=100, description="steps", style=style)

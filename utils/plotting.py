@@ -91,7 +91,7 @@ def show_trace_2d(results, f=f_2d, *, ax=None, label: str | None = None, title: 
     ax = _axes(ax)
     if contours:
         x1, x2 = np.meshgrid(np.arange(xlim[0], xlim[1], 0.1), np.arange(ylim[0], ylim[1], 0.1))
-        ax.contour(x1, x2, f(x1, x2), colors="#1f77b4", linewidths=0.8)
+        ax.contour(x1, x2, f(x1, x2), colors="0.6", linewidths=0.8)
     points = np.asarray(results)
     ax.plot(points[:, 0], points[:, 1], "-o", markersize=3, label=label,
             color=None if label else "#ff7f0e")
