@@ -10,7 +10,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 help:
 	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
-	@echo "make test     unit tests and strict nbval on every notebook"
+	@echo "make test     unit tests, strict nbval on every notebook, then make e2e (what CI runs)"
+	@echo "make unit     the unit tests only; make nbval: strict nbval only"
 	@echo "make e2e      run every notebook in JupyterLab in headless Chromium, check it, screenshot it"
 	@echo "make execute  re-execute every notebook in place, in order"
 	@echo "make student  write the student edition (solutions stubbed, outputs cleared) to student/"
@@ -28,6 +29,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) tests notebooks
+	$(MAKE) e2e
 
 unit: $(STAMP)
 	$(PY) -m pytest -n 2 tests
