@@ -103,3 +103,13 @@ def test_plot_draws_labelled_axes(data):
     train(O.sgd, O.init_sgd_states, {"lr": 0.05}, *data, num_epochs=1, plot=True)
     ax = plt.gcf().axes[0]
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss" and len(ax.lines) == 1
+
+
+def test_plot_shows_the_figure_once(data, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: shown.append(plt.gcf()))
+    train(O.sgd, O.init_sgd_states, {"lr": 0.05}, *data, num_epochs=1, plot=True)
+    train(O.sgd, O.init_sgd_states, {"lr": 0.05}, *data, num_epochs=1, plot=False)
+    assert len(shown) == 1 and shown[0].axes[0].get_ylabel() == "loss"

@@ -12,9 +12,11 @@ FIGSIZE = (4.5, 3.0)
 
 
 def _axes(ax=None, figsize=FIGSIZE):
-    """Return `ax`, or the axes of a new figure of the course's size."""
+    """Return `ax`, or the axes of a new one-axes figure of the course's size."""
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+        # No layout engine: Jupyter's inline backend already crops the image to the axes and
+        # their labels, and constrained layout would add a third of the drawing time.
+        _, ax = plt.subplots(figsize=figsize)
     return ax
 
 

@@ -6,10 +6,12 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
+import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
 from .optimizers import validate_hyperparams
+from .plotting import plot_history
 
 EVAL_EVERY = 200  # examples between two evaluations of the full-data loss, as in d2l
 
@@ -43,7 +45,7 @@ def _full_data(data_iter):
 
 
 def _fit(net, params, step, data_iter, num_epochs, lr, device, label, plot) -> History:
-    """Train `net` with `step()` after each backward pass; evaluate, time and plot."""
+    """Train `net` with `step()` after each backward pass; evaluate, time, plot and show the curve."""
     if not isinstance(num_epochs, int) or num_epochs <= 0:
         raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
     features, labels = (t.to(device) for t in _full_data(data_iter))
@@ -85,8 +87,8 @@ def _fit(net, params, step, data_iter, num_epochs, lr, device, label, plot) -> H
     elif history.losses:
         print(f"loss: {history.losses[-1]:.3f}, {seconds / num_epochs:.3f} sec/epoch")
     if plot:
-        from .plotting import plot_history
         plot_history(history)
+        plt.show()  # now, in the cell's output; left to the end of the cell, Jupyter draws it twice
     return history
 
 
