@@ -6,7 +6,7 @@ import torch
 
 # torch.optim imports torch._dynamo (and sympy with it) on any optimizer's first step. Import
 # it here instead, with the garbage collector paused, then freeze every object so far: the
-# ~370,000 objects of torch, torch._dynamo and matplotlib live as long as the kernel, and
+# ~400,000 objects of torch, torch._dynamo and matplotlib live as long as the kernel, and
 # walking them in each full collection, and again when the kernel exits, cost about 3 s a
 # notebook. Cycles created later, by the notebook, are collected as usual.
 gc.disable()

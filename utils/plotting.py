@@ -15,7 +15,7 @@ def _axes(ax=None, figsize=FIGSIZE):
     """Return `ax`, or the axes of a new one-axes figure of the course's size."""
     if ax is None:
         # No layout engine: Jupyter's inline backend already crops the image to the axes and
-        # their labels, and constrained layout would add a third of the drawing time.
+        # their labels, and constrained layout would add about a quarter to the drawing time.
         _, ax = plt.subplots(figsize=figsize)
     return ax
 
