@@ -1,4 +1,6 @@
-"""The benchmark script still runs (in quick mode); its numbers are not asserted on."""
+"""The benchmark script still runs (in quick mode); its numbers are not
+asserted on."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -8,12 +10,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_bench_quick_mode_writes_its_table(tmp_path, airfoil_file):
     out = tmp_path / "bench.md"
-    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--quick", "--out", str(out)],
-                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench.py"),
+            "--quick",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     table = out.read_text()
     assert table in result.stdout
-    for row in ("ratio `train()` / bare loop", "one epoch of `get_data(10)`", "whole course"):
+    for row in (
+        "ratio `train()` / bare loop",
+        "one epoch of `get_data(10)`",
+        "whole course",
+    ):
         assert row in table
     assert table.count("| notebook `") == 1
 
@@ -22,4 +39,6 @@ def test_bare_loop_does_the_same_work_as_train(airfoil_file):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench
 
-    assert abs(bench.bare_adam_loop() - bench.course_train(plot=False)) < 1e-5
+    assert (
+        abs(bench.bare_adam_loop() - bench.course_train(plot=False)) < 1e-5
+    )

@@ -1,12 +1,14 @@
-"""The 2-D explorer: its sliders redraw the picture, in-process and through a real kernel's comms."""
+"""The 2-D explorer: its sliders redraw the picture, in-process and through
+a real kernel's comms."""
+
 import json
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from utils.explore import METHODS, Explorer, explore_2d, run_2d
+from utils.explore import Explorer, choices, explore_2d, run_2d
+from utils.optimizers import OPTIMIZERS
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG"
@@ -23,29 +25,43 @@ def test_moving_a_slider_redraws_without_printing(capsys):
     explorer = explore_2d("adam")
     first = explorer.image.value
     explorer.lr.value = 0.05
-    assert explorer.redraws == 2 and explorer.image.value != first and bytes(explorer.image.value).startswith(PNG)
+    assert (
+        explorer.redraws == 2
+        and explorer.image.value != first
+        and bytes(explorer.image.value).startswith(PNG)
+    )
     second = explorer.image.value
     explorer.knob.value = 0.5
     explorer.steps.value = 50
     assert explorer.redraws == 4 and explorer.image.value != second
-    assert capsys.readouterr() == ("", ""), "a redraw must not write to the cell's output"
+    assert capsys.readouterr() == ("", ""), (
+        "a redraw must not write to the cell's output"
+    )
 
 
 def test_choosing_an_optimizer_resets_its_sliders_and_redraws_once():
     explorer = explore_2d("adam")
     explorer.optimizer.value = "sgd"
     assert explorer.redraws == 2
-    assert explorer.knob.disabled and explorer.lr.value == METHODS["sgd"][3]
+    assert (
+        explorer.knob.disabled
+        and explorer.lr.value == OPTIMIZERS["sgd"].demo["lr"]
+    )
     assert explorer.settings() == ("sgd", 0.4, None, 20)
     explorer.optimizer.value = "rmsprop"
     assert explorer.redraws == 3 and not explorer.knob.disabled
-    assert explorer.settings() == ("rmsprop", 0.4, 0.9, 20) and "gamma" in explorer.knob.description
+    assert (
+        explorer.settings() == ("rmsprop", 0.4, 0.9, 20)
+        and "gamma" in explorer.knob.description
+    )
 
 
 def test_a_diverging_setting_is_drawn_and_said(capsys):
     explorer = explore_2d("sgd")
     explorer.lr.value = 10.0
-    assert explorer.redraws == 2 and bytes(explorer.image.value).startswith(PNG)
+    assert explorer.redraws == 2 and bytes(explorer.image.value).startswith(
+        PNG
+    )
     assert "diverging" in repr(explorer)
     points, summary = run_2d("sgd_momentum", 10.0, 0.99, steps=100)
     assert "left the picture" in summary and len(points) < 101
@@ -53,7 +69,10 @@ def test_a_diverging_setting_is_drawn_and_said(capsys):
 
 def test_its_text_form_is_short_and_stable():
     text = explore_2d()._repr_mimebundle_()["text/plain"]
-    assert text == "Explorer(momentum, η = 0.2, β = 0.5: f = 0.0786 after 20 steps; the sliders need a live kernel)"
+    assert (
+        text == "Explorer(momentum, η = 0.2, β = 0.5: f = 0.0786 after 20 "
+        "steps; the sliders need a live kernel)"
+    )
     assert len(text) <= 110  # ipywidgets cuts longer ones
 
 
@@ -61,7 +80,10 @@ def test_show_draws_the_current_setting_and_prints_it(capsys):
     explorer = explore_2d("yogi", lr=0.1)
     ax = explorer.show()
     assert ax.get_title() == "Yogi, η = 0.1, β1 = 0.9" and ax.lines
-    assert capsys.readouterr().out == "Yogi, η = 0.1, β1 = 0.9: f = 1.04 after 20 steps\n"
+    assert (
+        capsys.readouterr().out
+        == "Yogi, η = 0.1, β1 = 0.9: f = 1.04 after 20 steps\n"
+    )
 
 
 def test_unknown_optimizer_is_rejected():
@@ -70,33 +92,84 @@ def test_unknown_optimizer_is_rejected():
 
 
 def test_a_frontend_slider_update_redraws_in_a_live_kernel():
-    """Drive a real kernel as JupyterLab does: display the explorer, then send the slider's comm an update."""
+    """Drive a real kernel as JupyterLab does: display the explorer, then
+    send the slider's comm an update."""
     jupyter_client = pytest.importorskip("jupyter_client")
-    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3", cwd=str(ROOT))
+    km, kc = jupyter_client.manager.start_new_kernel(
+        kernel_name="python3", cwd=str(ROOT)
+    )
     try:
+
         def run(code):
             outputs = []
 
             def hook(msg):
-                if msg["msg_type"] in ("stream", "display_data", "execute_result", "error"):
+                if msg["msg_type"] in (
+                    "stream",
+                    "display_data",
+                    "execute_result",
+                    "error",
+                ):
                     outputs.append(msg)
 
-            reply = kc.execute_interactive(textwrap.dedent(code), output_hook=hook, timeout=60)
+            reply = kc.execute_interactive(
+                textwrap.dedent(code), output_hook=hook, timeout=60
+            )
             assert reply["content"]["status"] == "ok", reply["content"]
             return outputs
 
-        shown = run(f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-                    "from utils.explore import explore_2d\nexplorer = explore_2d()\nexplorer")
-        view = [m["content"]["data"] for m in shown if m["msg_type"] == "execute_result"]
-        assert view and "application/vnd.jupyter.widget-view+json" in view[0]
-        ids = json.loads(run("print(__import__('json').dumps([explorer.lr.model_id, explorer.redraws]))")[0]
-                         ["content"]["text"])
+        shown = run(
+            f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+            "from utils.explore import explore_2d\nexplorer = "
+            "explore_2d()\nexplorer"
+        )
+        view = [
+            m["content"]["data"]
+            for m in shown
+            if m["msg_type"] == "execute_result"
+        ]
+        assert (
+            view and "application/vnd.jupyter.widget-view+json" in view[0]
+        )
+        ids = json.loads(
+            run(
+                "print(__import__('json').dumps([explorer.lr.model_id, "
+                "explorer.redraws]))"
+            )[0]["content"]["text"]
+        )
         assert ids[1] == 1
         # what the browser sends when you drag the slider to 0.05
-        kc.shell_channel.send(kc.session.msg("comm_msg", {
-            "comm_id": ids[0], "data": {"method": "update", "state": {"value": 0.05}, "buffer_paths": []}}))
-        after = run("print(explorer.redraws, explorer.lr.value, explorer.image.value[:4] == b'\\x89PNG')")
+        kc.shell_channel.send(
+            kc.session.msg(
+                "comm_msg",
+                {
+                    "comm_id": ids[0],
+                    "data": {
+                        "method": "update",
+                        "state": {"value": 0.05},
+                        "buffer_paths": [],
+                    },
+                },
+            )
+        )
+        after = run(
+            "print(explorer.redraws, explorer.lr.value, "
+            "explorer.image.value[:4] == b'\\x89PNG')"
+        )
         assert [m["content"]["text"] for m in after] == ["2 0.05 True\n"]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_the_dropdown_offers_every_registered_optimizer_with_a_picture():
+    explorer = explore_2d()
+    assert list(explorer.optimizer.options) == choices()
+    assert choices() == [
+        name for name, spec in OPTIMIZERS.items() if spec.demo is not None
+    ]
+    for name in choices():
+        explorer.optimizer.value = name
+        spec = OPTIMIZERS[name]
+        assert explorer.lr.value == pytest.approx(spec.demo["lr"])
+        assert explorer.knob.disabled == (spec.knob is None)

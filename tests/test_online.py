@@ -1,30 +1,48 @@
-"""The online problem of Reddi, Kale and Kumar (2018): projection, regret, and Adam's failure on it."""
+"""The online problem of Reddi, Kale and Kumar (2018): projection, regret,
+and Adam's failure on it."""
+
 import pytest
 import torch
 
 from utils import optimizers as O
 from utils.online import PeriodicProblem, project, run_online
 
-# The settings the notebook uses: beta1 = 0, beta2 = 1 / (1 + C^2) = 0.1, lr 0.5 / sqrt(t), from x = 0
+# The settings the notebook uses: beta1 = 0, beta2 = 1 / (1 + C^2) = 0.1, lr
+# 0.5 / sqrt(t), from x = 0
 SETTINGS = {"lr": 0.5, "beta1": 0.0, "beta2": 0.1}
 
 
 def test_the_problem():
     problem = PeriodicProblem()
-    assert [problem.gradient(t) for t in range(1, 7)] == [3, -1, -1, 3, -1, -1]
+    assert [problem.gradient(t) for t in range(1, 7)] == [
+        3,
+        -1,
+        -1,
+        3,
+        -1,
+        -1,
+    ]
     assert problem.loss(4, 0.5) == 1.5 and problem.best == -1.0
-    assert PeriodicProblem(big=1.0, small=-1.0).best == 1.0  # the slopes of a period add up to -1
+    assert (
+        PeriodicProblem(big=1.0, small=-1.0).best == 1.0
+    )  # the slopes of a period add up to -1
     with pytest.raises(ValueError, match="period"):
         PeriodicProblem(period=1)
 
 
-@pytest.mark.parametrize("name, above", [("adam", True), ("amsgrad", False), ("yogi", False)])
-def test_adam_drifts_to_the_worst_point_amsgrad_and_yogi_to_the_best(name, above):
+@pytest.mark.parametrize(
+    "name, above", [("adam", True), ("amsgrad", False), ("yogi", False)]
+)
+def test_adam_drifts_to_the_worst_point_amsgrad_and_yogi_to_the_best(
+    name, above
+):
     fn, init = getattr(O, name), getattr(O, f"init_{name}_states")
     run = run_online(fn, init, SETTINGS, steps=3000)
     assert len(run.xs) == 3001 and len(run.average_regret) == 3000
     if above:
-        assert run.final > 0.9 and run.average_regret[-1] > 0.6  # at x = 1 the regret per step tends to 2/3
+        assert (
+            run.final > 0.9 and run.average_regret[-1] > 0.6
+        )  # at x = 1 the regret per step tends to 2/3
     else:
         assert run.final < -0.9 and run.average_regret[-1] < 0.05
 
@@ -33,29 +51,34 @@ def test_projection_keeps_x_in_the_interval():
     x = torch.tensor([-3.0, 0.5, 2.0])
     project(x)
     assert x.tolist() == [-1.0, 0.5, 1.0]
-    run = run_online(O.sgd, O.init_sgd_states, {"lr": 10.0}, steps=30, decay=False)  # every step overshoots
+    run = run_online(
+        O.sgd, O.init_sgd_states, {"lr": 10.0}, steps=30, decay=False
+    )  # every step overshoots
     assert all(-1 <= x <= 1 for x in run.xs) and {-1.0, 1.0} <= set(run.xs)
 
 
 def test_regret_on_a_hand_checked_case():
     # SGD, lr 0.1, from 0: slopes 3, -1, -1 move x to -0.3, -0.2, -0.1.
-    # Regret g_t * (x_t + 1): 3 * 1 = 3, -1 * 0.7 = -0.7, -1 * 0.8 = -0.8; running sums 3, 2.3, 1.5.
-    run = run_online(O.sgd, O.init_sgd_states, {"lr": 0.1}, steps=3, decay=False)
+    # Regret g_t * (x_t + 1): 3 * 1 = 3, -1 * 0.7 = -0.7, -1 * 0.8 = -0.8;
+    # running sums 3, 2.3, 1.5.
+    run = run_online(
+        O.sgd, O.init_sgd_states, {"lr": 0.1}, steps=3, decay=False
+    )
     assert run.xs == pytest.approx([0.0, -0.3, -0.2, -0.1])
     assert run.average_regret == pytest.approx([3.0, 2.3 / 2, 1.5 / 3])
 
 
-def test_the_learning_rate_decays_as_one_over_sqrt_t_and_hyperparams_are_left_alone():
+def test_lr_decays_as_one_over_sqrt_t_and_hyperparams_stay():
     hyperparams = {"lr": 1.0}
     run = run_online(O.sgd, O.init_sgd_states, hyperparams, steps=2)
-    assert run.xs == pytest.approx([0.0, -1.0, -1.0 + 1 / 2**0.5])  # 0 - 3 is projected to -1
+    assert run.xs == pytest.approx(
+        [0.0, -1.0, -1.0 + 1 / 2**0.5]
+    )  # 0 - 3 is projected to -1
     assert hyperparams == {"lr": 1.0}
 
 
-def test_plot_online_draws_one_line_per_run_in_each_panel():
-    from utils.plotting import plot_online
-
-    runs = [run_online(O.sgd, O.init_sgd_states, {"lr": 0.1}, steps=9, label=name) for name in ("a", "b")]
-    axes = plot_online(runs, every=3, xscale="log")
-    assert [len(ax.lines) for ax in axes] == [2, 2]
-    assert list(axes[0].lines[0].get_xdata()) == [1, 4, 7, 10]
+def test_an_unknown_hyperparameter_is_rejected_with_a_suggestion():
+    with pytest.raises(ValueError, match="Did you mean 'beta2'"):
+        run_online(
+            O.adam, O.init_adam_states, {"lr": 0.5, "beta_2": 0.1}, steps=3
+        )

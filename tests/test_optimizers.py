@@ -1,109 +1,272 @@
-"""Every from-scratch optimizer agrees with its reference step for step, in float64."""
+"""The from-scratch optimizers and their registry: each agrees with a
+reference outside the project step for step in float64, every one is
+registered, and none leans on its reference."""
+
+import ast
+import inspect
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+import torch_optimizer
 
 from utils import optimizers as O
-from utils.checks import check_optimizer, check_value, differences
+from utils.checks import differences
+from utils.hyperparams import REQUIRED
 
 STEPS, TOL = 250, 1e-10
+PEERS = {
+    "torch",
+    "torch_optimizer",
+    "lion_pytorch",
+    "schedulefree",
+}  # what a reference may come from
 
-# (name, our hyperparameters, the torch.optim reference with the same settings); non-default values
+
+def yogi_reference(params, lr, betas=(0.9, 0.999), eps=1e-3):
+    """torch_optimizer.Yogi, its state preset to the course's start (v = 0,
+    s = YOGI_S0).
+
+    Left alone it starts its first moment at `initial_accumulator` too, not
+    at 0.
+    """
+    optimizer = torch_optimizer.Yogi(
+        params, lr=lr, betas=betas, eps=eps, initial_accumulator=O.YOGI_S0
+    )
+    for p in params:
+        optimizer.state[p] = {
+            "step": 0,
+            "exp_avg": torch.zeros_like(p),
+            "exp_avg_sq": torch.full_like(p, O.YOGI_S0),
+        }
+    return optimizer
+
+
+# name: [(our hyperparameters, the reference with the same settings)]; one
+# case each with the defaults left out (so the defaults are checked too) and
+# one with non-default values
+REFERENCES = {
+    "sgd": [
+        ({}, lambda p: torch.optim.SGD(p)),
+        ({"lr": 0.05}, lambda p: torch.optim.SGD(p, lr=0.05)),
+    ],
+    "sgd_momentum": [
+        ({"momentum": 0.9}, lambda p: torch.optim.SGD(p, momentum=0.9)),
+        (
+            {"lr": 0.02, "momentum": 0.5},
+            lambda p: torch.optim.SGD(p, lr=0.02, momentum=0.5),
+        ),
+    ],
+    "adagrad": [
+        ({"lr": 0.3}, lambda p: torch.optim.Adagrad(p, lr=0.3)),
+        (
+            {"lr": 0.1, "eps": 1e-6},
+            lambda p: torch.optim.Adagrad(p, lr=0.1, eps=1e-6),
+        ),
+    ],
+    "rmsprop": [
+        ({"lr": 0.003}, lambda p: torch.optim.RMSprop(p, lr=0.003)),
+        (
+            {"lr": 0.01, "gamma": 0.9, "eps": 1e-6},
+            lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-6),
+        ),
+    ],
+    "adam": [
+        ({"lr": 0.02}, lambda p: torch.optim.Adam(p, lr=0.02)),
+        (
+            {"lr": 0.01, "beta1": 0.8, "beta2": 0.95, "eps": 1e-6},
+            lambda p: torch.optim.Adam(
+                p, lr=0.01, betas=(0.8, 0.95), eps=1e-6
+            ),
+        ),
+    ],
+    "yogi": [
+        ({}, lambda p: yogi_reference(p, lr=0.01)),
+        (
+            {"lr": 0.05, "beta1": 0.5, "beta2": 0.9, "eps": 1e-4},
+            lambda p: yogi_reference(
+                p, lr=0.05, betas=(0.5, 0.9), eps=1e-4
+            ),
+        ),
+    ],
+    "amsgrad": [
+        (
+            {"lr": 0.02},
+            lambda p: torch.optim.Adam(p, lr=0.02, amsgrad=True),
+        ),
+        (
+            {"lr": 0.01, "beta1": 0.5, "beta2": 0.9, "eps": 1e-7},
+            lambda p: torch.optim.Adam(
+                p, lr=0.01, betas=(0.5, 0.9), eps=1e-7, amsgrad=True
+            ),
+        ),
+    ],
+}
 CASES = [
-    ("sgd", {"lr": 0.05}, lambda p: torch.optim.SGD(p, lr=0.05)),
-    ("sgd_momentum", {"lr": 0.02, "momentum": 0.5}, lambda p: torch.optim.SGD(p, lr=0.02, momentum=0.5)),
-    ("sgd_momentum", {"lr": 0.01}, lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
-    ("adagrad", {"lr": 0.1, "eps": 1e-6}, lambda p: torch.optim.Adagrad(p, lr=0.1, eps=1e-6)),
-    ("adagrad", {"lr": 0.3}, lambda p: torch.optim.Adagrad(p, lr=0.3)),
-    ("rmsprop", {"lr": 0.01, "gamma": 0.9, "eps": 1e-6},
-     lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-6)),
-    ("rmsprop", {"lr": 0.003}, lambda p: torch.optim.RMSprop(p, lr=0.003)),
-    ("adam", {"lr": 0.01, "beta1": 0.8, "beta2": 0.95, "eps": 1e-6},
-     lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.95), eps=1e-6)),
-    ("adam", {"lr": 0.02}, lambda p: torch.optim.Adam(p, lr=0.02)),
-    ("amsgrad", {"lr": 0.01, "beta1": 0.5, "beta2": 0.9, "eps": 1e-7},
-     lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.5, 0.9), eps=1e-7, amsgrad=True)),
-    ("amsgrad", {"lr": 0.02}, lambda p: torch.optim.Adam(p, lr=0.02, amsgrad=True)),
+    (name, hp, ref)
+    for name, cases in REFERENCES.items()
+    for hp, ref in cases
 ]
 
 
-@pytest.mark.parametrize("name, hyperparams, reference", CASES)
-def test_matches_torch_optim_step_for_step(name, hyperparams, reference):
-    fn, init = getattr(O, name), getattr(O, f"init_{name}_states")
-    gaps = differences(fn, init, hyperparams, reference, steps=STEPS)
+@pytest.mark.parametrize(
+    "name, hyperparams, reference", CASES, ids=[c[0] for c in CASES]
+)
+def test_matches_its_reference_step_for_step(name, hyperparams, reference):
+    spec = O.OPTIMIZERS[name]
+    gaps = differences(
+        spec.step, spec.init_states, hyperparams, reference, steps=STEPS
+    )
     assert len(gaps) == STEPS
-    assert max(gaps) < TOL, f"{name} first differs at step {np.argmax(np.array(gaps) >= TOL) + 1}"
+    assert max(gaps) < TOL, (
+        f"{name} first differs at step "
+        f"{np.argmax(np.array(gaps) >= TOL) + 1}"
+    )
 
 
-class PublishedYogi:
-    """Yogi as published (Zaheer et al. 2018, Alg. 2, with Adam's bias correction as in d2l and
-    TF Addons), transcribed independently in NumPy float64, from v = 0 and s = s0."""
-
-    def __init__(self, params, lr, beta1, beta2, eps, s0):
-        self.params, self.lr, self.b1, self.b2, self.eps = params, lr, beta1, beta2, eps
-        self.m = [np.zeros(p.shape) for p in params]
-        self.v = [np.full(p.shape, s0) for p in params]
-        self.t = 0
-
-    def step(self):
-        self.t += 1
-        for i, p in enumerate(self.params):
-            g = p.grad.detach().numpy().astype(np.float64)
-            self.m[i] = self.b1 * self.m[i] + (1 - self.b1) * g
-            self.v[i] = self.v[i] - (1 - self.b2) * np.sign(self.v[i] - g * g) * g * g
-            m_hat = self.m[i] / (1 - self.b1**self.t)
-            v_hat = self.v[i] / (1 - self.b2**self.t)
-            new = p.detach().numpy() - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
-            with torch.no_grad():
-                p.copy_(torch.from_numpy(new))
+def test_every_registered_optimizer_has_an_outside_reference():
+    assert list(REFERENCES) == list(O.OPTIMIZERS), (
+        "add a reference case for each registered optimizer"
+    )
+    params = [torch.zeros(2, dtype=torch.float64, requires_grad=True)]
+    for name, cases in REFERENCES.items():
+        assert len(cases) >= 2, (
+            f"{name}: check its defaults and non-default values"
+        )
+        for _, reference in cases:
+            module = type(reference(params)).__module__
+            assert module.split(".")[0] in PEERS, (
+                f"{name}: {module} is not torch.optim or a peer package"
+            )
 
 
-@pytest.mark.parametrize("hyperparams", [
-    {"lr": 0.01},
-    {"lr": 0.05, "beta1": 0.5, "beta2": 0.9, "eps": 1e-4},
-])
-def test_yogi_matches_the_published_update(hyperparams):
-    full = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-3, **hyperparams}
-    reference = lambda p: PublishedYogi(p, full["lr"], full["beta1"], full["beta2"], full["eps"], O.YOGI_S0)
-    gaps = differences(O.yogi, O.init_yogi_states, hyperparams, reference, steps=STEPS)
-    assert max(gaps) < TOL
+def _step_functions(module):
+    """The module's public functions of the shape fn(params, states,
+    hyperparams), and its init_* ones."""
+    steps, inits = set(), set()
+    for name, fn in inspect.getmembers(module, inspect.isfunction):
+        if fn.__module__ != module.__name__ or name.startswith("_"):
+            continue
+        if name.startswith("init_"):
+            inits.add(fn)
+        elif list(inspect.signature(fn).parameters)[:3] == [
+            "params",
+            "states",
+            "hyperparams",
+        ]:
+            steps.add(fn)
+    return steps, inits
+
+
+def test_every_from_scratch_function_is_registered():
+    steps, inits = _step_functions(O)
+    assert steps == {spec.step for spec in O.OPTIMIZERS.values()}
+    assert inits == {spec.init_states for spec in O.OPTIMIZERS.values()}
+    for name, spec in O.OPTIMIZERS.items():
+        assert (
+            spec.step.__name__ == name
+            and spec.init_states.__name__ == f"init_{name}_states"
+        )
+
+
+FORBIDDEN = (
+    "torch.optim",
+    "torch_optimizer",
+    "lion_pytorch",
+    "schedulefree",
+)
+
+
+def _dotted(node) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _leans_on_a_reference(source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [
+                a.name for a in node.names if a.name.startswith(FORBIDDEN)
+            ]
+        elif isinstance(node, ast.ImportFrom) and (
+            node.module or ""
+        ).startswith(FORBIDDEN):
+            found.append(node.module)
+        elif isinstance(node, ast.ImportFrom) and node.module == "torch":
+            found += [
+                f"torch.{a.name}" for a in node.names if a.name == "optim"
+            ]
+        elif isinstance(node, ast.Attribute) and _dotted(node).startswith(
+            FORBIDDEN
+        ):
+            found.append(_dotted(node))
+    return found
+
+
+FROM_SCRATCH = [Path(O.__file__)] + [
+    p for p in Path(O.__file__).parent.glob("schedules.py")
+]
+
+
+@pytest.mark.parametrize("path", FROM_SCRATCH, ids=lambda p: p.name)
+def test_no_from_scratch_code_calls_a_reference(path):
+    assert _leans_on_a_reference(path.read_text()) == []
+
+
+def test_the_source_test_would_catch_a_cheat():
+    cheats = [
+        "import torch\ndef adam(params, states, hyperparams):\n    "
+        "torch.optim.Adam(params).step()",
+        "from torch.optim import Adam",
+        "from torch.optim.adam import _single_tensor_adam",
+        "import lion_pytorch",
+        "from torch import optim",
+    ]
+    assert all(_leans_on_a_reference(cheat) for cheat in cheats)
+
+
+# our name: (the torch.optim class, {our key: its key}); betas is split into
+# beta1, beta2
+TORCH_TWINS = {
+    "sgd": (torch.optim.SGD, {}),
+    "sgd_momentum": (torch.optim.SGD, {}),
+    "adagrad": (torch.optim.Adagrad, {}),
+    "rmsprop": (torch.optim.RMSprop, {"gamma": "alpha"}),
+    "adam": (torch.optim.Adam, {}),
+    "amsgrad": (torch.optim.Adam, {}),
+    "yogi": (torch_optimizer.Yogi, {}),
+}
+
+
+@pytest.mark.parametrize("name", list(TORCH_TWINS))
+def test_defaults_are_the_references_defaults(name):
+    cls, rename = TORCH_TWINS[name]
+    theirs = {
+        k: p.default for k, p in inspect.signature(cls).parameters.items()
+    }
+    theirs["beta1"], theirs["beta2"] = theirs.get("betas", (None, None))
+    for key, default in O.OPTIMIZERS[name].defaults.items():
+        if default is REQUIRED:
+            continue
+        assert default == theirs[rename.get(key, key)], f"{name}: {key}"
+
+
+def test_momentum_has_no_default():
+    # torch.optim.SGD's momentum defaults to 0, which is plain SGD: the
+    # course asks for a value instead
+    assert O.OPTIMIZERS["sgd_momentum"].defaults["momentum"] is REQUIRED
 
 
 def test_yogi_starts_its_accumulator_at_1e_6():
-    (v, s), = O.init_yogi_states([torch.zeros(3, dtype=torch.float64)])
+    ((v, s),) = O.init_yogi_states([torch.zeros(3, dtype=torch.float64)])
     assert v.tolist() == [0, 0, 0] and s.tolist() == [1e-6] * 3
-
-
-def test_the_check_would_catch_a_wrong_optimizer(capsys):
-    """d2l's RMSprop puts eps inside the square root: a real, small difference the check must see."""
-    def rmsprop_eps_inside(params, states, hyperparams):
-        with torch.no_grad():
-            for p, (s,) in zip(params, states):
-                s[:] = 0.9 * s + 0.1 * p.grad**2
-                p -= hyperparams["lr"] * p.grad / torch.sqrt(s + 1e-6)
-
-    reference = lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-6)
-    gaps = differences(rmsprop_eps_inside, O.init_rmsprop_states, {"lr": 0.01}, reference, steps=50)
-    assert max(gaps) > TOL
-    check_optimizer(rmsprop_eps_inside, O.init_rmsprop_states, {"lr": 0.01}, reference,
-                               name="RMSprop", hint="look at eps")
-    out = capsys.readouterr().out
-    assert out.startswith("FAIL: rmsprop_eps_inside differs from RMSprop at step 1") and "Hint: look at eps" in out
-
-
-def test_check_reports_an_unfinished_exercise(capsys):
-    def todo(params, states, hyperparams):
-        raise NotImplementedError("write the update")
-
-    check_optimizer(todo, O.init_sgd_states, {"lr": 0.1}, lambda p: torch.optim.SGD(p, lr=0.1),
-                    hint="x <- x - lr * g")
-    assert "FAIL: todo is not implemented yet." in capsys.readouterr().out
-
-
-def test_check_passes_a_correct_optimizer(capsys):
-    check_optimizer(O.sgd, O.init_sgd_states, {"lr": 0.1}, lambda p: torch.optim.SGD(p, lr=0.1),
-                    name="torch.optim.SGD", steps=20)
-    assert capsys.readouterr().out.startswith("PASS: sgd agrees with torch.optim.SGD")
 
 
 @pytest.mark.parametrize("name", ["adam", "amsgrad", "yogi"])
@@ -111,32 +274,39 @@ def test_step_counter_starts_at_1_and_advances(name):
     p = torch.ones(2, dtype=torch.float64, requires_grad=True)
     p.grad = torch.ones(2, dtype=torch.float64)
     hyperparams = {"lr": 0.1}
-    fn, states = getattr(O, name), getattr(O, f"init_{name}_states")([p])
-    fn([p], states, hyperparams)
-    fn([p], states, hyperparams)
+    spec = O.OPTIMIZERS[name]
+    states = spec.init_states([p])
+    spec.step([p], states, hyperparams)
+    spec.step([p], states, hyperparams)
     assert hyperparams["t"] == 3
-    # with bias correction the first Adam step on a constant gradient is lr * g / (|g| + eps)
-    if name == "adam":
-        q = torch.ones(2, dtype=torch.float64, requires_grad=True)
-        q.grad = torch.ones(2, dtype=torch.float64)
-        fn([q], O.init_adam_states([q]), {"lr": 0.1})
-        assert q.tolist() == pytest.approx([0.9, 0.9], abs=1e-7)
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"lr": 0}, "lr must be"), ({"lr": -0.1}, "lr must be"), ({"lr": float("nan")}, "lr must be"),
-    ({"eps": 0}, "eps must be"), ({"beta1": 1.0}, "beta1 must be in"), ({"beta2": -0.1}, "beta2 must be in"),
-    ({"momentum": 1}, "momentum must be in"), ({"gamma": 1.5}, "gamma must be in"),
-    ({"betas": (0.9, 1.0)}, r"betas\[1\] must be in"), ({"t": 0}, "t is the step counter"),
-])
-def test_validate_hyperparams_names_the_argument(bad, match):
-    with pytest.raises(ValueError, match=match):
-        O.validate_hyperparams({"lr": 0.1, **bad})
-    O.validate_hyperparams({"lr": 0.1, "beta1": 0.0, "momentum": 0.99, "custom": "ignored"})
+def test_adams_first_step_on_a_constant_gradient_is_lr():
+    q = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    q.grad = torch.ones(2, dtype=torch.float64)
+    O.adam([q], O.init_adam_states([q]), {"lr": 0.1})
+    assert q.tolist() == pytest.approx([0.9, 0.9], abs=1e-7)
 
 
-@pytest.mark.parametrize("got, ok", [(0.5, True), (0.6, False), (None, False), ("x", False)])
-def test_check_value(capsys, got, ok):
-    check_value("eta", got, 0.5, tol=1e-9, hint="solve 1 - 2 eta = 0")
-    out = capsys.readouterr().out
-    assert out.startswith("PASS") == ok and ("Hint: solve" in out) != ok
+def test_registered_parts_keep_the_reading_order():
+    assert list(O.registered("classic")) == [
+        "sgd",
+        "sgd_momentum",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "yogi",
+        "amsgrad",
+    ]
+    assert list(O.registered()) == list(O.OPTIMIZERS)
+    assert O.registered("no such part") == {}
+
+
+def test_every_demo_and_setting_is_accepted_by_its_optimizer():
+    from utils.hyperparams import validate
+
+    for spec in O.OPTIMIZERS.values():
+        if spec.demo is not None:
+            validate(spec.step, spec.demo)
+            assert spec.knob is None or spec.knob in spec.demo
+        validate(spec.step, {"lr": 0.1, **spec.settings})

@@ -1,4 +1,6 @@
-"""The learning-rate sweep: each of its models is the run `train` makes, and divergence stays in its slice."""
+"""The learning-rate sweep: each of its models is the run `train` makes, and
+divergence stays in its slice."""
+
 import math
 import warnings
 
@@ -9,30 +11,67 @@ from utils.data import get_data
 from utils.sweep import Sweep, sweep_lr, sweep_lrs
 from utils.training import train
 
-NAMES = ["sgd", "sgd_momentum", "adagrad", "rmsprop", "adam", "amsgrad", "yogi"]
+NAMES = list(O.registered("classic"))
 LRS = [0.003, 0.01, 0.05]
 
 
 def fn_and_init(name):
-    return getattr(O, name), getattr(O, f"init_{name}_states")
+    return O.OPTIMIZERS[name].step, O.OPTIMIZERS[name].init_states
 
 
-def train_final_loss(name, lr, hyperparams=None, num_epochs=2):
+def train_final_loss(name, lr, hyperparams=None, num_epochs=2, order=0):
     fn, init = fn_and_init(name)
-    history = train(fn, init, {**(hyperparams or {}), "lr": lr}, *get_data(10), num_epochs=num_epochs, plot=False)
+    hyperparams = {
+        **O.OPTIMIZERS[name].settings,
+        **(hyperparams or {}),
+        "lr": lr,
+    }
+    history = train(
+        fn,
+        init,
+        hyperparams,
+        *get_data(10, seed=order),
+        num_epochs=num_epochs,
+        plot=False,
+    )
     return history.losses[-1]
 
 
 @pytest.fixture(scope="module")
 def all_sweeps(airfoil_file):
-    return sweep_lrs({name: fn_and_init(name) for name in NAMES}, LRS)
+    return sweep_lrs(NAMES, LRS)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_each_optimizer_in_the_joint_sweep_matches_train(all_sweeps, name):
+def test_each_registered_optimizer_in_the_joint_sweep_matches_train(
+    all_sweeps, name
+):
     sweep = all_sweeps[name]
-    assert sweep.lrs == LRS and sweep.label == name and not any(sweep.diverged)
-    assert sweep.losses[1] == pytest.approx(train_final_loss(name, LRS[1]), abs=1e-5)
+    assert (
+        sweep.lrs == LRS and sweep.label == name and not any(sweep.diverged)
+    )
+    assert sweep.hyperparams == O.OPTIMIZERS[name].settings
+    assert sweep.losses[1] == pytest.approx(
+        train_final_loss(name, LRS[1]), abs=1e-5
+    )
+
+
+def test_data_orders_are_averaged_and_each_order_is_the_run_train_makes(
+    airfoil_file,
+):
+    sweep = sweep_lr(
+        O.adam, O.init_adam_states, [0.01, 0.05], orders=[0, 3]
+    )
+    assert len(sweep.runs) == 2
+    for order, runs in zip([0, 3], sweep.runs):
+        for lr, loss in zip(sweep.lrs, runs):
+            assert loss == pytest.approx(
+                train_final_loss("adam", lr, order=order), abs=1e-5
+            )
+    assert sweep.losses == pytest.approx(
+        [(a + b) / 2 for a, b in zip(*sweep.runs)]
+    )
+    assert sweep.runs[0] != sweep.runs[1]
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam"])
@@ -40,46 +79,99 @@ def test_every_lr_of_a_sweep_matches_train(airfoil_file, name):
     lrs = [0.003, 0.05]
     sweep = sweep_lr(*fn_and_init(name), lrs)
     for lr, loss in zip(lrs, sweep.losses):
-        assert loss == pytest.approx(train_final_loss(name, lr), abs=1e-5), f"{name} at lr {lr}"
+        assert loss == pytest.approx(
+            train_final_loss(name, lr), abs=1e-5
+        ), f"{name} at lr {lr}"
 
 
 def test_hyperparameters_and_epochs_are_passed_on(airfoil_file):
-    # one epoch is 1500 examples: train's last evaluation, the loss it reports, is at 1400
-    sweep = sweep_lr(O.rmsprop, O.init_rmsprop_states, [0.01], {"gamma": 0.9}, num_epochs=1)
-    assert sweep.losses[0] == pytest.approx(train_final_loss("rmsprop", 0.01, {"gamma": 0.9}, 1), abs=1e-5)
+    # one epoch is 1500 examples: train's last evaluation, the loss it
+    # reports, is at 1400
+    sweep = sweep_lr(
+        O.rmsprop,
+        O.init_rmsprop_states,
+        [0.01],
+        {"gamma": 0.9},
+        num_epochs=1,
+    )
+    assert sweep.losses[0] == pytest.approx(
+        train_final_loss("rmsprop", 0.01, {"gamma": 0.9}, 1), abs=1e-5
+    )
     assert sweep.hyperparams == {"gamma": 0.9}
 
 
 def test_other_batch_sizes_match_train(airfoil_file):
-    sweep = sweep_lr(O.sgd, O.init_sgd_states, [0.1], batch_size=64, num_epochs=3)
-    history = train(O.sgd, O.init_sgd_states, {"lr": 0.1}, *get_data(64), num_epochs=3, plot=False)
+    sweep = sweep_lr(
+        O.sgd, O.init_sgd_states, [0.1], batch_size=64, num_epochs=3
+    )
+    history = train(
+        O.sgd,
+        O.init_sgd_states,
+        {"lr": 0.1},
+        *get_data(64),
+        num_epochs=3,
+        plot=False,
+    )
     assert sweep.losses[0] == pytest.approx(history.losses[-1], abs=1e-5)
 
 
-def test_one_optimizer_alone_or_in_company_gives_the_same_losses(all_sweeps):
-    assert sweep_lr(O.adam, O.init_adam_states, LRS).losses == all_sweeps["adam"].losses
+def test_one_optimizer_alone_or_in_company_gives_the_same_losses(
+    all_sweeps,
+):
+    assert (
+        sweep_lr(O.adam, O.init_adam_states, LRS).losses
+        == all_sweeps["adam"].losses
+    )
 
 
 @pytest.mark.parametrize("name", ["sgd", "sgd_momentum"])
-def test_a_diverging_lr_is_reported_and_leaves_the_others_alone(airfoil_file, name):
+def test_a_diverging_lr_is_reported_and_leaves_the_others_alone(
+    airfoil_file, name
+):
     fn, init = fn_and_init(name)
+    settings = O.OPTIMIZERS[name].settings
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        mixed = sweep_lr(fn, init, [0.01, 50.0, 0.05, 1e6])
-    alone = sweep_lr(fn, init, [0.01, 0.05])
+        mixed = sweep_lr(fn, init, [0.01, 50.0, 0.05, 1e6], settings)
+    alone = sweep_lr(fn, init, [0.01, 0.05], settings)
     assert mixed.diverged == [False, True, False, True]
     assert mixed.losses[1] == mixed.losses[3] == math.inf
     assert [mixed.losses[0], mixed.losses[2]] == alone.losses
-    assert mixed.best == (0.01, alone.losses[0]) or mixed.best == (0.05, alone.losses[1])
+    assert mixed.best == (0.01, alone.losses[0]) or mixed.best == (
+        0.05,
+        alone.losses[1],
+    )
 
 
 def test_best_is_the_lowest_finite_loss():
-    sweep = Sweep([0.1, 1.0, 10.0], [0.3, 0.25, math.inf], [False, False, True], label="x")
+    sweep = Sweep(
+        [0.1, 1.0, 10.0],
+        [0.3, 0.25, math.inf],
+        [False, False, True],
+        label="x",
+    )
     assert sweep.best == (1.0, 0.25)
-    assert repr(sweep) == "Sweep('x', 3 learning rates, best lr 1: loss 0.2500, 1 diverged)"
+    assert (
+        repr(sweep)
+        == "Sweep('x', 3 learning rates, best lr 1: loss 0.2500, "
+        "1 diverged)"
+    )
 
 
-@pytest.mark.parametrize("lrs", [[], [0.1, 0.0], [-0.1], [float("nan")], [float("inf")], ["0.1"], [True], 0.1, "0.1"])
+@pytest.mark.parametrize(
+    "lrs",
+    [
+        [],
+        [0.1, 0.0],
+        [-0.1],
+        [float("nan")],
+        [float("inf")],
+        ["0.1"],
+        [True],
+        0.1,
+        "0.1",
+    ],
+)
 def test_bad_learning_rates_are_rejected_naming_lrs(lrs):
     with pytest.raises(ValueError, match="lrs"):
         sweep_lr(O.sgd, O.init_sgd_states, lrs)
@@ -89,7 +181,18 @@ def test_bad_hyperparameters_are_rejected():
     with pytest.raises(ValueError, match="lrs"):
         sweep_lr(O.sgd, O.init_sgd_states, [0.1], {"lr": 0.1})
     with pytest.raises(ValueError, match="momentum"):
-        sweep_lr(O.sgd_momentum, O.init_sgd_momentum_states, [0.1], {"momentum": 1.5})
+        sweep_lr(
+            O.sgd_momentum,
+            O.init_sgd_momentum_states,
+            [0.1],
+            {"momentum": 1.5},
+        )
+    with pytest.raises(ValueError, match="Did you mean 'beta1'"):
+        sweep_lr(O.adam, O.init_adam_states, [0.1], {"beta_1": 0.5})
+    with pytest.raises(ValueError, match="not a registered optimizer"):
+        sweep_lrs(["adam", "lion9"], [0.1])
+    with pytest.raises(ValueError, match="orders"):
+        sweep_lrs(["adam"], [0.1], orders=[])
     with pytest.raises(ValueError, match="num_epochs"):
         sweep_lr(O.sgd, O.init_sgd_states, [0.1], num_epochs=0)
     with pytest.raises(ValueError, match="optimizers"):
@@ -100,26 +203,3 @@ def test_the_callers_hyperparameters_are_not_mutated(airfoil_file):
     hyperparams = {"beta1": 0.8}
     sweep_lr(O.adam, O.init_adam_states, [0.01], hyperparams, num_epochs=1)
     assert hyperparams == {"beta1": 0.8}
-
-
-def test_plot_sweeps_clips_and_marks_what_is_off_the_plot():
-    from utils.plotting import plot_sweeps
-
-    sweep = Sweep([0.01, 0.1, 1.0, 10.0], [0.25, 0.26, 0.5, math.inf], [False, False, False, True], label="sgd")
-    ax = plot_sweeps({"sgd": sweep}, ylim=(0.24, 0.30), optimum=0.2417)
-    curve = ax.lines[0]
-    assert list(curve.get_ydata()) == [0.25, 0.26, 0.30, 0.30]
-    assert list(ax.lines[1].get_xdata()) == [1.0] and list(ax.lines[2].get_xdata()) == [10.0]
-    assert ax.get_xscale() == "log" and ax.get_ylim() == (0.24, 0.30)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sgd", "above 0.3", "diverged"]
-
-
-def test_plot_history_pair_draws_two_panels_and_one_legend(airfoil_file):
-    from utils.plotting import plot_history_pair
-
-    runs = [train(O.sgd, O.init_sgd_states, {"lr": lr}, *get_data(10), num_epochs=1, label=f"lr {lr}", plot=False)
-            for lr in (0.01, 0.05)]
-    axes = plot_history_pair(runs)
-    assert [ax.get_xlabel() for ax in axes] == ["epoch", "training time (s)"]
-    assert all(ax.get_legend() is None for ax in axes) and len(axes[0].figure.legends) == 1
-    assert [t.get_text() for t in axes[0].figure.legends[0].get_texts()] == ["lr 0.01", "lr 0.05"]

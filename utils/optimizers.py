@@ -1,18 +1,29 @@
-"""The reference from-scratch optimizers, each `fn(params, states, hyperparams)`, and a range check.
+"""The from-scratch optimizers, each `fn(params, states, hyperparams)`, and
+their registry.
 
-Every optimizer updates the parameters in place from their `.grad` and leaves the
-gradients alone: the training loop zeroes them, as it would for `torch.optim`.
-`eps` sits outside the square root, where `torch.optim` puts it. Each function is written
-to be read on its own: the notebooks show these very lines (a test keeps them identical).
-A hyperparameter left out takes torch.optim's default (the paper's, for Yogi).
+Every optimizer updates the parameters in place from their `.grad` and
+leaves the gradients alone: the training loop zeroes them, as it would for
+`torch.optim`. `eps` sits outside the square root, where `torch.optim` puts
+it. Each function is written to be read on its own: the notebooks show these
+very lines (a test keeps them identical). A hyperparameter left out takes
+torch.optim's default (the paper's, for Yogi); one read as
+`hyperparams["key"]` has no default and must be given. The functions are the
+one place the defaults are written: `OPTIMIZERS` reads them from the code
+(`utils.hyperparams`).
 """
+
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import torch
 
-YOGI_S0 = 1e-6  # Yogi's initial second moment, as in the paper and optax / TF Addons (d2l uses 0)
+from .hyperparams import STEP_COUNTER, read_keys
+
+# Yogi's initial second moment, as in the paper and optax / TF Addons (d2l
+# uses 0)
+YOGI_S0 = 1e-6
 
 
 def init_sgd_states(params):
@@ -21,7 +32,7 @@ def init_sgd_states(params):
 
 
 def sgd(params, states, hyperparams):
-    """Minibatch SGD: x <- x - lr * g."""
+    """Minibatch SGD: x <- x - lr g."""
     lr = hyperparams.get("lr", 1e-3)
     with torch.no_grad():
         for p in params:
@@ -34,8 +45,9 @@ def init_sgd_momentum_states(params):
 
 
 def sgd_momentum(params, states, hyperparams):
-    """Momentum: v <- momentum * v + g; x <- x - lr * v."""
-    lr, momentum = hyperparams.get("lr", 1e-3), hyperparams.get("momentum", 0.9)
+    """Momentum: v <- momentum v + g; x <- x - lr v (momentum required)."""
+    lr = hyperparams.get("lr", 1e-3)
+    momentum = hyperparams["momentum"]
     with torch.no_grad():
         for p, (v,) in zip(params, states):
             v[:] = momentum * v + p.grad
@@ -48,7 +60,7 @@ def init_adagrad_states(params):
 
 
 def adagrad(params, states, hyperparams):
-    """Adagrad: s <- s + g^2; x <- x - lr * g / (sqrt(s) + eps)."""
+    """Adagrad: s <- s + g^2; x <- x - lr g / (sqrt(s) + eps)."""
     lr, eps = hyperparams.get("lr", 1e-2), hyperparams.get("eps", 1e-10)
     with torch.no_grad():
         for p, (s,) in zip(params, states):
@@ -57,13 +69,14 @@ def adagrad(params, states, hyperparams):
 
 
 def init_rmsprop_states(params):
-    """RMSprop keeps one leaky average of squared gradients s = 0 per parameter."""
+    """RMSprop keeps one leaky average s = 0 of g^2 per parameter."""
     return [(torch.zeros_like(p),) for p in params]
 
 
 def rmsprop(params, states, hyperparams):
-    """RMSprop: s <- gamma * s + (1 - gamma) * g^2; x <- x - lr * g / (sqrt(s) + eps)."""
-    lr, gamma, eps = hyperparams.get("lr", 1e-2), hyperparams.get("gamma", 0.99), hyperparams.get("eps", 1e-8)
+    """RMSprop: s <- gamma s + (1 - gamma) g^2, then Adagrad's step."""
+    lr, eps = hyperparams.get("lr", 1e-2), hyperparams.get("eps", 1e-8)
+    gamma = hyperparams.get("gamma", 0.99)
     with torch.no_grad():
         for p, (s,) in zip(params, states):
             s[:] = gamma * s + (1 - gamma) * p.grad**2
@@ -71,14 +84,15 @@ def rmsprop(params, states, hyperparams):
 
 
 def init_adam_states(params):
-    """Adam keeps a first moment v = 0 and a second moment s = 0 per parameter."""
+    """Adam keeps a first moment v = 0 and a second moment s = 0."""
     return [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
 
 
 def adam(params, states, hyperparams):
-    """Adam: leaky averages v of g and s of g^2, bias-corrected by 1 - beta^t."""
+    """Adam: leaky averages v of g, s of g^2, corrected by 1 - beta^t."""
     lr, eps = hyperparams.get("lr", 1e-3), hyperparams.get("eps", 1e-8)
-    beta1, beta2 = hyperparams.get("beta1", 0.9), hyperparams.get("beta2", 0.999)
+    beta1 = hyperparams.get("beta1", 0.9)
+    beta2 = hyperparams.get("beta2", 0.999)
     t = hyperparams.setdefault("t", 1)
     with torch.no_grad():
         for p, (v, s) in zip(params, states):
@@ -90,15 +104,43 @@ def adam(params, states, hyperparams):
     hyperparams["t"] = t + 1
 
 
+def init_yogi_states(params):
+    """Yogi keeps v = 0 and s = YOGI_S0 = 1e-6 per parameter."""
+    return [
+        (torch.zeros_like(p), torch.full_like(p, YOGI_S0)) for p in params
+    ]
+
+
+def yogi(params, states, hyperparams):
+    """Yogi: s <- s - (1 - beta2) sign(s - g^2) g^2; otherwise Adam."""
+    lr, eps = hyperparams.get("lr", 1e-2), hyperparams.get("eps", 1e-3)
+    beta1 = hyperparams.get("beta1", 0.9)
+    beta2 = hyperparams.get("beta2", 0.999)
+    t = hyperparams.setdefault("t", 1)
+    with torch.no_grad():
+        for p, (v, s) in zip(params, states):
+            g2 = p.grad**2
+            v[:] = beta1 * v + (1 - beta1) * p.grad
+            s[:] = s - (1 - beta2) * torch.sign(s - g2) * g2
+            v_hat = v / (1 - beta1**t)
+            s_hat = s / (1 - beta2**t)
+            p -= lr * v_hat / (torch.sqrt(s_hat) + eps)
+    hyperparams["t"] = t + 1
+
+
 def init_amsgrad_states(params):
-    """AMSGrad keeps v, s and the running maximum s_max of s, all 0, per parameter."""
-    return [(torch.zeros_like(p), torch.zeros_like(p), torch.zeros_like(p)) for p in params]
+    """AMSGrad keeps v, s and the running maximum s_max of s, all 0."""
+    return [
+        (torch.zeros_like(p), torch.zeros_like(p), torch.zeros_like(p))
+        for p in params
+    ]
 
 
 def amsgrad(params, states, hyperparams):
-    """AMSGrad: Adam that divides by the running maximum of s (as torch.optim.Adam(amsgrad=True))."""
+    """AMSGrad: Adam that divides by the running maximum of s."""
     lr, eps = hyperparams.get("lr", 1e-3), hyperparams.get("eps", 1e-8)
-    beta1, beta2 = hyperparams.get("beta1", 0.9), hyperparams.get("beta2", 0.999)
+    beta1 = hyperparams.get("beta1", 0.9)
+    beta2 = hyperparams.get("beta2", 0.999)
     t = hyperparams.setdefault("t", 1)
     with torch.no_grad():
         for p, (v, s, s_max) in zip(params, states):
@@ -111,42 +153,102 @@ def amsgrad(params, states, hyperparams):
     hyperparams["t"] = t + 1
 
 
-def init_yogi_states(params):
-    """Yogi keeps v = 0 and s = YOGI_S0 = 1e-6 per parameter."""
-    return [(torch.zeros_like(p), torch.full_like(p, YOGI_S0)) for p in params]
+@dataclass(frozen=True)
+class Spec:
+    """One registered optimizer: its two functions and what the course's
+    tools need to know."""
+
+    step: Callable  # fn(params, states, hyperparams)
+    # init_states(params) -> one tuple of state tensors per parameter
+    init_states: Callable
+    label: str  # how figures and tables name it
+    # "classic": d2l's chapter, compared on the linear model; "after_adam":
+    # later
+    part: str
+    # readable settings on the 2-D quadratic, the explorer's starting point
+    demo: dict
+    settings: dict = field(
+        default_factory=dict
+    )  # what comparisons fix besides lr
+    knob: str | None = (
+        None  # the decay hyperparameter the explorer's second slider sets
+    )
+    symbol: str = ""  # how the notebooks write the knob
+
+    @property
+    def defaults(self) -> dict:
+        """Every hyperparameter the step reads, with its default (REQUIRED
+        if none), `t` aside."""
+        keys = read_keys(self.step)
+        if keys is None:
+            raise TypeError(
+                f"cannot read the hyperparameters of {self.step.__name__}"
+            )
+        return {
+            key: value for key, value in keys.items() if key != STEP_COUNTER
+        }
 
 
-def yogi(params, states, hyperparams):
-    """Yogi: s <- s - (1 - beta2) * sign(s - g^2) * g^2; otherwise as Adam."""
-    lr, eps = hyperparams.get("lr", 1e-2), hyperparams.get("eps", 1e-3)
-    beta1, beta2 = hyperparams.get("beta1", 0.9), hyperparams.get("beta2", 0.999)
-    t = hyperparams.setdefault("t", 1)
-    with torch.no_grad():
-        for p, (v, s) in zip(params, states):
-            v[:] = beta1 * v + (1 - beta1) * p.grad
-            s[:] = s - (1 - beta2) * torch.sign(s - p.grad**2) * p.grad**2
-            v_hat = v / (1 - beta1**t)
-            s_hat = s / (1 - beta2**t)
-            p -= lr * v_hat / (torch.sqrt(s_hat) + eps)
-    hyperparams["t"] = t + 1
+# The course's optimizers, in reading order.
+OPTIMIZERS: dict[str, Spec] = {
+    "sgd": Spec(sgd, init_sgd_states, "SGD", "classic", {"lr": 0.4}),
+    "sgd_momentum": Spec(
+        sgd_momentum,
+        init_sgd_momentum_states,
+        "momentum",
+        "classic",
+        {"lr": 0.2, "momentum": 0.5},
+        settings={"momentum": 0.9},
+        knob="momentum",
+        symbol="β",
+    ),
+    "adagrad": Spec(
+        adagrad, init_adagrad_states, "Adagrad", "classic", {"lr": 2.0}
+    ),
+    "rmsprop": Spec(
+        rmsprop,
+        init_rmsprop_states,
+        "RMSprop",
+        "classic",
+        {"lr": 0.4, "gamma": 0.9},
+        knob="gamma",
+        symbol="γ",
+    ),
+    "adam": Spec(
+        adam,
+        init_adam_states,
+        "Adam",
+        "classic",
+        {"lr": 0.3, "beta1": 0.9},
+        knob="beta1",
+        symbol="β1",
+    ),
+    "yogi": Spec(
+        yogi,
+        init_yogi_states,
+        "Yogi",
+        "classic",
+        {"lr": 0.3, "beta1": 0.9},
+        knob="beta1",
+        symbol="β1",
+    ),
+    "amsgrad": Spec(
+        amsgrad,
+        init_amsgrad_states,
+        "AMSGrad",
+        "classic",
+        {"lr": 0.3, "beta1": 0.9},
+        knob="beta1",
+        symbol="β1",
+    ),
+}
 
 
-def validate_hyperparams(hyperparams: dict) -> None:
-    """Raise a ValueError naming the argument if a known hyperparameter is out of range."""
-    for key, value in hyperparams.items():
-        if key in ("betas",):
-            for i, beta in enumerate(value):
-                _check_unit(f"betas[{i}]", beta)
-        elif key in ("momentum", "gamma", "beta1", "beta2", "alpha", "dampening"):
-            _check_unit(key, value)
-        elif key in ("lr", "eps"):
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise ValueError(f"{key} must be a finite number > 0, got {value!r}")
-        elif key == "t":
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"t is the step counter and must be an integer >= 1, got {value!r}")
-
-
-def _check_unit(name: str, value) -> None:
-    if not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+def registered(part: str | None = None) -> dict[str, Spec]:
+    """The registered optimizers of one part of the course (all of them if
+    `part` is None)."""
+    return {
+        name: spec
+        for name, spec in OPTIMIZERS.items()
+        if part is None or spec.part == part
+    }

@@ -1,4 +1,6 @@
-"""The course's figures: training curves, 1-D and 2-D traces on the shared quadratic, line plots."""
+"""The course's figures: training curves, 1-D and 2-D traces on the shared
+quadratic, line plots."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -12,39 +14,75 @@ FIGSIZE = (4.5, 3.0)
 
 
 def _axes(ax=None, figsize=FIGSIZE):
-    """Return `ax`, or the axes of a new one-axes figure of the course's size."""
+    """Return `ax`, or the axes of a new one-axes figure of the course's
+    size."""
     if ax is None:
-        # No layout engine: Jupyter's inline backend already crops the image to the axes and
-        # their labels, and constrained layout would add about a quarter to the drawing time.
+        # No layout engine: Jupyter's inline backend already crops the image
+        # to the axes and their labels, and constrained layout would add
+        # about a quarter to the drawing time.
         _, ax = plt.subplots(figsize=figsize)
     return ax
 
 
-def plot(x, ys, xlabel: str, ylabel: str, legend: Sequence[str] = (), *, ax=None,
-         xscale: str = "linear", yscale: str = "linear", title: str = "", fmts=("-", "--", "-.", ":")):
-    """Draw one or several curves y(x) with labelled axes (d2l's `plot`); return the axes."""
+def plot(
+    x,
+    ys,
+    xlabel: str,
+    ylabel: str,
+    legend: Sequence[str] = (),
+    *,
+    ax=None,
+    xscale: str = "linear",
+    yscale: str = "linear",
+    title: str = "",
+    fmts=("-", "--", "-.", ":"),
+):
+    """Draw one or several curves y(x) with labelled axes (d2l's `plot`);
+    return the axes."""
     ax = _axes(ax)
     ys = [ys] if np.ndim(ys[0]) == 0 else ys
     xs = [x] * len(ys) if np.ndim(x[0]) == 0 else x
     for i, (xi, yi) in enumerate(zip(xs, ys)):
         label = legend[i] if i < len(legend) else None
         ax.plot(xi, yi, fmts[i % len(fmts)], label=label)
-    ax.set(xlabel=xlabel, ylabel=ylabel, xscale=xscale, yscale=yscale, title=title)
+    ax.set(
+        xlabel=xlabel,
+        ylabel=ylabel,
+        xscale=xscale,
+        yscale=yscale,
+        title=title,
+    )
     if legend:
         ax.legend()
     ax.grid(True, alpha=0.3)
     return ax
 
 
-def plot_history(histories, labels: Sequence[str] = (), *, x: str = "epochs", ax=None,
-                 ylim=None, title: str = ""):
-    """Plot the full-data loss of one or several training runs against epochs, examples or seconds."""
-    histories = [histories] if not isinstance(histories, (list, tuple)) else list(histories)
+def plot_history(
+    histories,
+    labels: Sequence[str] = (),
+    *,
+    x: str = "epochs",
+    ax=None,
+    ylim=None,
+    title: str = "",
+):
+    """Plot the full-data loss of one or several training runs against
+    epochs, examples or seconds."""
+    histories = (
+        [histories]
+        if not isinstance(histories, (list, tuple))
+        else list(histories)
+    )
     labels = list(labels) or [h.label for h in histories]
     ax = _axes(ax)
     for history, label in zip(histories, labels):
         ax.plot(getattr(history, x), history.losses, label=label or None)
-    xlabels = {"epochs": "epoch", "examples": "examples seen", "seconds": "training time (s)"}
+    xlabels = {
+        "epochs": "epoch",
+        "examples": "examples seen",
+        "seconds": "training time (s)",
+    }
     ax.set(xlabel=xlabels[x], ylabel="loss", title=title)
     if ylim is not None:
         ax.set_ylim(*ylim)
@@ -53,17 +91,33 @@ def plot_history(histories, labels: Sequence[str] = (), *, x: str = "epochs", ax
     if len(histories) > 1:
         ax.legend()
     if not any(h.losses for h in histories):
-        ax.text(0.5, 0.5, "no finite loss to show", ha="center", va="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no finite loss to show",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     ax.grid(True, alpha=0.3)
     return ax
 
 
-def plot_online(runs, *, every: int = 1, xscale: str = "linear", title: str = ""):
-    """Plot online runs (with `xs`, `average_regret`, `label`) side by side: x_t and R_t / t at t = 1, 1 + every, ..."""
-    fig, axes = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 2, FIGSIZE[1]), layout="constrained")
+def plot_online(
+    runs, *, every: int = 1, xscale: str = "linear", title: str = ""
+):
+    """Plot online runs (with `xs`, `average_regret`, `label`) side by side:
+    x_t and R_t / t at t = 1, 1 + every, ..."""
+    fig, axes = plt.subplots(
+        1, 2, figsize=(FIGSIZE[0] * 2, FIGSIZE[1]), layout="constrained"
+    )
     for run in runs:
         for ax, values in zip(axes, (run.xs, run.average_regret)):
-            ax.plot(np.arange(1, len(values) + 1)[::every], values[::every], label=run.label or None)
+            ax.plot(
+                np.arange(1, len(values) + 1)[::every],
+                values[::every],
+                label=run.label or None,
+            )
     axes[0].set(xlabel="step t", ylabel="$x_t$", ylim=(-1.1, 1.1))
     axes[1].set(xlabel="step t", ylabel="average regret $R_t / t$")
     for ax in axes:
@@ -77,7 +131,8 @@ def plot_online(runs, *, every: int = 1, xscale: str = "linear", title: str = ""
 
 
 def show_trace_1d(results, f, *, ax=None, title: str = ""):
-    """Show the iterates of a 1-D optimizer on the curve f (d2l's `show_trace`)."""
+    """Show the iterates of a 1-D optimizer on the curve f (d2l's
+    `show_trace`)."""
     ax = _axes(ax)
     n = max(10.0, max(abs(r) for r in results))
     grid = np.arange(-n, n, 0.01)
@@ -87,77 +142,164 @@ def show_trace_1d(results, f, *, ax=None, title: str = ""):
     return ax
 
 
-def show_trace_2d(results, f=f_2d, *, ax=None, label: str | None = None, title: str = "",
-                  xlim=(-5.5, 1.0), ylim=(-3.0, 1.0), contours: bool = True):
-    """Show a 2-D trajectory on the contours of f (d2l's `show_trace_2d`); return the axes."""
+def show_trace_2d(
+    results,
+    f=f_2d,
+    *,
+    ax=None,
+    label: str | None = None,
+    title: str = "",
+    xlim=(-5.5, 1.0),
+    ylim=(-3.0, 1.0),
+    contours: bool = True,
+):
+    """Show a 2-D trajectory on the contours of f (d2l's `show_trace_2d`);
+    return the axes."""
     ax = _axes(ax)
     if contours:
-        x1, x2 = np.meshgrid(np.arange(xlim[0], xlim[1], 0.1), np.arange(ylim[0], ylim[1], 0.1))
+        x1, x2 = np.meshgrid(
+            np.arange(xlim[0], xlim[1], 0.1),
+            np.arange(ylim[0], ylim[1], 0.1),
+        )
         ax.contour(x1, x2, f(x1, x2), colors="0.6", linewidths=0.8)
     points = np.asarray(results)
-    ax.plot(points[:, 0], points[:, 1], "-o", markersize=3, label=label,
-            color=None if label else "#ff7f0e")
+    ax.plot(
+        points[:, 0],
+        points[:, 1],
+        "-o",
+        markersize=3,
+        label=label,
+        color=None if label else "#ff7f0e",
+    )
     ax.set(xlabel="x1", ylabel="x2", title=title, xlim=xlim, ylim=ylim)
     if label:
         ax.legend(fontsize="small")
     return ax
 
 
-def show_traces_2d(traces: dict, f=f_2d, *, ncols: int = 0, title: str = ""):
-    """Show several named 2-D trajectories, side by side (ncols > 0) or on one contour plot."""
+def show_traces_2d(
+    traces: dict, f=f_2d, *, ncols: int = 0, title: str = ""
+):
+    """Show several named 2-D trajectories, side by side (ncols > 0) or on
+    one contour plot."""
     if ncols:
         nrows = -(-len(traces) // ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(FIGSIZE[0] * ncols * 0.8, FIGSIZE[1] * nrows * 0.8),
-                                 layout="constrained", squeeze=False)
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(FIGSIZE[0] * ncols * 0.8, FIGSIZE[1] * nrows * 0.8),
+            layout="constrained",
+            squeeze=False,
+        )
         for ax, (name, results) in zip(axes.flat, traces.items()):
             show_trace_2d(results, f, ax=ax, title=name)
-        for ax in axes.flat[len(traces):]:
+        for ax in axes.flat[len(traces) :]:
             ax.set_visible(False)
         if title:
             fig.suptitle(title)
         return axes
     ax = _axes(figsize=(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.4))
     for i, (name, results) in enumerate(traces.items()):
-        show_trace_2d(results, f, ax=ax, label=name, contours=i == 0, title=title)
+        show_trace_2d(
+            results, f, ax=ax, label=name, contours=i == 0, title=title
+        )
     return ax
 
 
-def plot_sweeps(sweeps, *, ax=None, ylim=(0.24, 0.30), optimum: float | None = None, title: str = ""):
-    """Plot final loss against learning rate (log x) for sweeps with `lrs`, `losses`, `label`; clip at ylim."""
-    sweeps = list(sweeps.values()) if isinstance(sweeps, dict) else list(sweeps)
+def plot_sweeps(
+    sweeps,
+    *,
+    ax=None,
+    ylim=(0.24, 0.30),
+    optimum: float | None = None,
+    title: str = "",
+):
+    """Plot final loss against learning rate (log x) for sweeps with `lrs`,
+    `losses`, `label`; clip at ylim."""
+    sweeps = (
+        list(sweeps.values()) if isinstance(sweeps, dict) else list(sweeps)
+    )
     ax = _axes(ax, figsize=(FIGSIZE[0] * 1.8, FIGSIZE[1] * 1.3))
     top = ylim[1]
     for i, sweep in enumerate(sweeps):
-        lrs, losses = np.asarray(sweep.lrs, dtype=float), np.asarray(sweep.losses, dtype=float)
+        lrs, losses = (
+            np.asarray(sweep.lrs, dtype=float),
+            np.asarray(sweep.losses, dtype=float),
+        )
         color, marker = f"C{i % 10}", "osDvPh<*"[i % 8]
-        ax.plot(lrs, np.where(np.isfinite(losses), np.minimum(losses, top), top), "-", marker=marker,
-                markersize=3.5, color=color, label=sweep.label, clip_on=False)
+        ax.plot(
+            lrs,
+            np.where(np.isfinite(losses), np.minimum(losses, top), top),
+            "-",
+            marker=marker,
+            markersize=3.5,
+            color=color,
+            label=sweep.label,
+            clip_on=False,
+        )
         off = np.isfinite(losses) & (losses > top)
         bad = ~np.isfinite(losses)
-        ax.plot(lrs[off], np.full(off.sum(), top), "^", markersize=7, color=color, clip_on=False)
-        ax.plot(lrs[bad], np.full(bad.sum(), top), "x", markersize=8, mew=2, color=color, clip_on=False)
+        ax.plot(
+            lrs[off],
+            np.full(off.sum(), top),
+            "^",
+            markersize=7,
+            color=color,
+            clip_on=False,
+        )
+        ax.plot(
+            lrs[bad],
+            np.full(bad.sum(), top),
+            "x",
+            markersize=8,
+            mew=2,
+            color=color,
+            clip_on=False,
+        )
     if optimum is not None:
         ax.axhline(optimum, color="0.4", linestyle=":", linewidth=1)
     ax.plot([], [], "^", color="0.4", label=f"above {top:g}")
     ax.plot([], [], "x", mew=2, color="0.4", label="diverged")
-    ax.set(xscale="log", xlabel="learning rate η", ylabel="final loss", ylim=ylim)
+    ax.set(
+        xscale="log",
+        xlabel="learning rate η",
+        ylabel="final loss",
+        ylim=ylim,
+    )
     ax.set_title(title, pad=10)  # clear of the markers on the top edge
-    ax.xaxis.set_major_formatter(lambda value, _: f"{value:g}")  # 0.001 rather than 10^-3
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.xaxis.set_major_formatter(
+        lambda value, _: f"{value:g}"
+    )  # 0.001 rather than 10^-3
+    ax.legend(
+        fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0)
+    )
     ax.grid(True, alpha=0.3)
     return ax
 
 
-def plot_history_pair(histories, *, xs=("epochs", "seconds"), ylim=None,
-                      titles=("loss against epochs", "loss against training time")):
-    """Plot the same runs in two panels side by side (against epochs and seconds), with one legend."""
-    fig, axes = plt.subplots(1, 2, figsize=(FIGSIZE[0] * 2.4, FIGSIZE[1] * 1.2), layout="constrained",
-                             sharey=True)
+def plot_history_pair(
+    histories,
+    *,
+    xs=("epochs", "seconds"),
+    ylim=None,
+    titles=("loss against epochs", "loss against training time"),
+):
+    """Plot the same runs in two panels side by side (against epochs and
+    seconds), with one legend."""
+    fig, axes = plt.subplots(
+        1,
+        2,
+        figsize=(FIGSIZE[0] * 2.4, FIGSIZE[1] * 1.2),
+        layout="constrained",
+        sharey=True,
+    )
     for ax, x, title in zip(axes, xs, titles):
         plot_history(histories, x=x, ax=ax, ylim=ylim, title=title)
         if ax.get_legend() is not None:
             ax.get_legend().remove()
     handles, labels = axes[0].get_legend_handles_labels()
     if labels:
-        fig.legend(handles, labels, loc="outside right center", fontsize="small")
+        fig.legend(
+            handles, labels, loc="outside right center", fontsize="small"
+        )
     return axes

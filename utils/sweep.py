@@ -1,15 +1,18 @@
-"""Train optimizers at many learning rates at once, as a batch of independent linear models.
+"""Train optimizers at many learning rates and data orders at once, as a
+batch of linear models.
 
-The from-scratch optimizers of `utils.optimizers` are elementwise, so one call updates K
-models when the parameters carry a leading model axis, `w` of shape (K, d, 1) and `b` of
-shape (K, 1, 1), and `hyperparams["lr"]` is a tensor of shape (K, 1, 1). The loss is the
-sum of the models' own mean squared losses, so each model gets its own gradient, and a
-model that diverges fills only its own slice with inf or nan. Every model starts from
-the weights `train` draws (seed 0) and sees the same minibatches in the same order, so
-its final loss is the one `train` reports at that learning rate: the full-data loss at the
-last multiple of EVAL_EVERY (200) examples, which is the end of training for whole epochs
-of the 1500 rows.
+The from-scratch optimizers of `utils.optimizers` are elementwise, so one
+call updates K models when the parameters carry a leading model axis, `w` of
+shape (K, d, 1) and `b` of shape (K, 1, 1), and `hyperparams["lr"]` is a
+tensor of shape (K, 1, 1). The loss is the sum of the models' own mean
+squared losses, so each model gets its own gradient, and a model that
+diverges fills only its own slice with inf or nan. Every model starts from
+the weights `train` draws (`init_linear`), and the models of one data order
+see the minibatches `get_data(batch_size, seed=order)` gives, so each final
+loss is the one `train` reports for that learning rate and data order: the
+loss at the last evaluation.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,86 +22,177 @@ from dataclasses import dataclass, field
 import torch
 
 from .data import get_data
-from .optimizers import validate_hyperparams
-from .training import EVAL_EVERY
+from .hyperparams import check_value, validate
+from .optimizers import OPTIMIZERS, Spec
+from .training import evaluates, init_linear, squared_loss
 
 
 @dataclass
 class Sweep:
-    """One optimizer's final full-data loss at each learning rate (`inf` where it diverged)."""
+    """One optimizer's final full-data loss at each learning rate, averaged
+    over data orders (`inf` where it diverged)."""
 
     lrs: list[float]
     losses: list[float]
     diverged: list[bool]
-    seconds: float = 0.0  # the training time (without evaluation) of the call that made this sweep
+    # the training time (without evaluation) of the call that made this
+    # sweep
+    seconds: float = 0.0
     label: str = ""
     hyperparams: dict = field(default_factory=dict)
+    runs: list[list[float]] = field(
+        default_factory=list
+    )  # runs[i][j]: order i, lrs[j]
 
     @property
     def best(self) -> tuple[float, float]:
-        """The (lr, final loss) pair with the lowest final loss (the smaller lr on a tie)."""
+        """The (lr, final loss) pair with the lowest final loss (the smaller
+        lr on a tie)."""
         i = min(range(len(self.losses)), key=lambda k: self.losses[k])
         return self.lrs[i], self.losses[i]
 
     def __repr__(self) -> str:
         lr, loss = self.best
-        return (f"Sweep({self.label!r}, {len(self.lrs)} learning rates, best lr {lr:g}: "
-                f"loss {loss:.4f}, {sum(self.diverged)} diverged)")
+        return (
+            f"Sweep({self.label!r}, {len(self.lrs)} learning rates, best "
+            f"lr {lr:g}: "
+            f"loss {loss:.4f}, {sum(self.diverged)} diverged)"
+        )
 
 
 def _check_lrs(lrs) -> list[float]:
-    """Return the learning rates as floats, or raise a ValueError naming `lrs`."""
+    """Return the learning rates as floats, or raise a ValueError naming
+    `lrs`."""
     if isinstance(lrs, (str, bytes)) or not hasattr(lrs, "__iter__"):
-        raise ValueError(f"lrs must be a sequence of learning rates, got {lrs!r}")
+        raise ValueError(
+            f"lrs must be a sequence of learning rates, got {lrs!r}"
+        )
     values = list(lrs)
     if not values:
-        raise ValueError("lrs must hold at least one learning rate, got an empty sequence")
+        raise ValueError(
+            "lrs must hold at least one learning rate, got an empty "
+            "sequence"
+        )
     for lr in values:
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-            raise ValueError(f"lrs must hold finite numbers > 0, got {lr!r} in {values!r}")
+        try:
+            check_value("lr", lr)
+        except ValueError as exc:
+            raise ValueError(f"lrs: {exc} in {values!r}") from None
     return [float(lr) for lr in values]
 
 
-def sweep_lrs(optimizers: dict, lrs, *, batch_size: int = 10, num_epochs: int = 2,
-              seed: int = 0) -> dict[str, Sweep]:
-    """Sweep several optimizers, {name: (fn, init_states, hyperparams)}, over `lrs` in one pass."""
+def _spec(name: str, optimizer) -> tuple:
+    """(fn, init_states, hyperparams) from a registry name, a registry Spec
+    or such a tuple."""
+    if isinstance(optimizer, str):
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"{optimizer!r} is not a registered optimizer: "
+                f"{', '.join(OPTIMIZERS)}"
+            )
+        optimizer = OPTIMIZERS[optimizer]
+    if isinstance(optimizer, Spec):
+        return (
+            optimizer.step,
+            optimizer.init_states,
+            dict(optimizer.settings),
+        )
+    fn, init_states, *rest = optimizer
+    return fn, init_states, dict(rest[0] if rest and rest[0] else {})
+
+
+def sweep_lrs(
+    optimizers,
+    lrs,
+    *,
+    batch_size: int = 10,
+    num_epochs: int = 2,
+    orders=(0,),
+) -> dict[str, Sweep]:
+    """Sweep several optimizers over `lrs` in one pass, averaging the final
+    loss over data `orders`.
+
+    `optimizers` maps a name to a registry name or Spec (its `settings` are
+    used) or to `(fn, init_states[, hyperparams])`; a list of registry names
+    works too.
+    """
     lrs = _check_lrs(lrs)
+    if not isinstance(optimizers, dict):
+        optimizers = {name: name for name in optimizers}
     specs = {}
-    for name, (fn, init_states, *rest) in optimizers.items():
-        hyperparams = dict(rest[0] if rest and rest[0] else {})
+    for name, optimizer in optimizers.items():
+        fn, init_states, hyperparams = _spec(name, optimizer)
         if "lr" in hyperparams:
-            raise ValueError(f"{name}: pass the learning rates as lrs, not as hyperparams['lr']")
-        validate_hyperparams(hyperparams)
+            raise ValueError(
+                f"{name}: pass the learning rates as lrs, not as "
+                "hyperparams['lr']"
+            )
+        validate(fn, {**hyperparams, "lr": lrs[0]}, who=name)
         specs[name] = fn, init_states, hyperparams
     if not specs:
         raise ValueError("optimizers must name at least one optimizer")
-    if not isinstance(num_epochs, int) or num_epochs <= 0:
-        raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
+    if (
+        not isinstance(num_epochs, int)
+        or isinstance(num_epochs, bool)
+        or num_epochs <= 0
+    ):
+        raise ValueError(
+            f"num_epochs must be a positive integer, got {num_epochs!r}"
+        )
+    orders = list(orders)
+    if not orders:
+        raise ValueError(
+            "orders must name at least one data order (a seed of get_data)"
+        )
 
-    data_iter, feature_dim = get_data(batch_size)
-    features, labels = data_iter.tensors
-    k = len(lrs)
-    w0 = torch.normal(0.0, 0.01, size=(feature_dim, 1), generator=torch.Generator().manual_seed(seed))
-    groups = []  # per optimizer: its step function, parameters, states and hyperparameters
+    loaders = [get_data(batch_size, seed=order)[0] for order in orders]
+    features, labels = loaders[0].tensors
+    n_orders, n_lrs = len(orders), len(lrs)
+    k = (
+        n_orders * n_lrs
+    )  # models per optimizer: every data order at every learning rate
+    w0, _ = init_linear(features.shape[1])
+    # per optimizer: its step function, parameters, states and
+    # hyperparameters
+    groups = []
     for fn, init_states, hyperparams in specs.values():
-        w = w0.expand(k, feature_dim, 1).clone().requires_grad_()
+        w = w0.detach().expand(k, *w0.shape).clone().requires_grad_()
         b = torch.zeros(k, 1, 1, requires_grad=True)
-        hp = {**hyperparams, "lr": torch.tensor(lrs).reshape(k, 1, 1), "t": 1}
-        groups.append((fn, [w, b], init_states([w, b]), hp))
+        lr = torch.tensor(lrs).repeat(n_orders).reshape(k, 1, 1)
+        groups.append(
+            (
+                fn,
+                [w, b],
+                init_states([w, b]),
+                {**hyperparams, "lr": lr, "t": 1},
+            )
+        )
 
-    def losses(X, y):  # every model's mean squared loss on the rows of X, shape (number of models,)
+    # every model's mean squared loss on its rows: (number of models,)
+    def losses(X, y):
         w = torch.cat([params[0] for _, params, _, _ in groups])
         b = torch.cat([params[1] for _, params, _, _ in groups])
-        return ((X @ w + b - y.reshape(-1, 1)) ** 2 / 2).mean(dim=(1, 2))
+        return squared_loss(X @ w + b, y.expand(*X.shape[:-1])).mean(
+            dim=(1, 2)
+        )
 
-    # `train` records the full-data loss whenever the count of examples passes a multiple of
-    # EVAL_EVERY; the final loss it reports is the one at the last such multiple
-    last = num_epochs * len(features) // EVAL_EVERY
+    def stacked(
+        batches,
+    ):  # one minibatch per order -> (number of models, batch, ...)
+        X = torch.stack([X for X, _ in batches]).repeat_interleave(
+            n_lrs, dim=0
+        )
+        y = torch.stack([y for _, y in batches]).repeat_interleave(
+            n_lrs, dim=0
+        )
+        return X.repeat(len(groups), 1, 1), y.repeat(len(groups), 1)
+
     diverged = torch.zeros(k * len(groups), dtype=torch.bool)
-    final, n, seconds = None, 0, 0.0
+    final, seen, seconds = None, 0, 0.0
     for _ in range(num_epochs):
         tic = time.perf_counter()
-        for X, y in data_iter:
+        for batches in zip(*loaders):
+            X, y = stacked(batches)
             per_model = losses(X, y)
             diverged |= ~torch.isfinite(per_model.detach())
             per_model.sum().backward()
@@ -106,26 +200,61 @@ def sweep_lrs(optimizers: dict, lrs, *, batch_size: int = 10, num_epochs: int = 
                 fn(params, states, hp)
                 for p in params:
                     p.grad = None
-            before, n = n, n + len(X)
-            if before // EVAL_EVERY < last <= n // EVAL_EVERY:
+            before, seen = seen, seen + batches[0][0].shape[0]
+            if evaluates(before, seen):
                 seconds += time.perf_counter() - tic
                 with torch.no_grad():
-                    final = losses(features, labels)
+                    final = losses(
+                        features.expand(k * len(groups), *features.shape),
+                        labels.expand(k * len(groups), -1),
+                    )
                 tic = time.perf_counter()
         seconds += time.perf_counter() - tic
-    if final is None:  # fewer than EVAL_EVERY examples in all: `train` records nothing; use the end
+    # fewer than EVAL_EVERY examples in all: `train` records nothing; use
+    # the end
+    if final is None:
         with torch.no_grad():
-            final = losses(features, labels)
+            final = losses(
+                features.expand(k * len(groups), *features.shape),
+                labels.expand(k * len(groups), -1),
+            )
     diverged |= ~torch.isfinite(final)
-    final = torch.where(diverged, math.inf, final).reshape(len(groups), k)
-    diverged = diverged.reshape(len(groups), k)
-    return {name: Sweep(lrs, final[i].tolist(), diverged[i].tolist(), seconds, name, specs[name][2])
-            for i, name in enumerate(specs)}
+    final = torch.where(diverged, math.inf, final).reshape(
+        len(groups), n_orders, n_lrs
+    )
+    diverged = diverged.reshape(len(groups), n_orders, n_lrs)
+    return {
+        name: Sweep(
+            lrs,
+            final[i].mean(dim=0).tolist(),
+            diverged[i].any(dim=0).tolist(),
+            seconds,
+            name,
+            specs[name][2],
+            final[i].tolist(),
+        )
+        for i, name in enumerate(specs)
+    }
 
 
-def sweep_lr(trainer_fn, init_states, lrs, hyperparams: dict | None = None, *, batch_size: int = 10,
-             num_epochs: int = 2, seed: int = 0, label: str = "") -> Sweep:
-    """Train one linear model per learning rate in `lrs`, all at once, as `train` would; return a Sweep."""
+def sweep_lr(
+    trainer_fn,
+    init_states,
+    lrs,
+    hyperparams: dict | None = None,
+    *,
+    batch_size: int = 10,
+    num_epochs: int = 2,
+    orders=(0,),
+    label: str = "",
+) -> Sweep:
+    """Train one linear model per learning rate in `lrs`, all at once, as
+    `train` would; return a Sweep."""
     name = label or getattr(trainer_fn, "__name__", "") or "optimizer"
-    return sweep_lrs({name: (trainer_fn, init_states, hyperparams)}, lrs, batch_size=batch_size,
-                     num_epochs=num_epochs, seed=seed)[name]
+    return sweep_lrs(
+        {name: (trainer_fn, init_states, hyperparams)},
+        lrs,
+        batch_size=batch_size,
+        num_epochs=num_epochs,
+        orders=orders,
+    )[name]

@@ -1,19 +1,31 @@
-"""The training loop for a linear model on the airfoil data, from scratch or with torch.optim."""
+"""The training loops: the linear model or any network, with a from-scratch
+or a torch.optim optimizer.
+
+All four share one core, `fit`: the same loss ½(ŷ − y)², the same evaluation
+schedule (the loss on all rows each time the count of examples passes a
+multiple of EVAL_EVERY), the same clock (evaluation and drawing left out)
+and the same divergence guard.
+"""
+
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from .optimizers import validate_hyperparams
+from .hyperparams import STEP_COUNTER, validate
 from .plotting import plot_history
 
-EVAL_EVERY = 200  # examples between two evaluations of the full-data loss, as in d2l
+EVAL_EVERY = (
+    200  # examples between two evaluations of the full-data loss, as in d2l
+)
 
 
 @dataclass
@@ -26,10 +38,14 @@ class History:
     losses: list[float] = field(default_factory=list)
     label: str = ""
     diverged: bool = False
+    steps: int = 0  # the number of updates taken
 
     def __repr__(self) -> str:
         final = f"{self.losses[-1]:.4f}" if self.losses else "none"
-        return f"History({self.label!r}, {len(self.losses)} points, final loss {final})"
+        points = len(self.losses)
+        return (
+            f"History({self.label!r}, {points} points, final loss {final})"
+        )
 
 
 def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -37,94 +53,309 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
 
 
-def _full_data(data_iter):
-    """The (features, labels) tensors behind a loader: ours, or a DataLoader of a TensorDataset."""
+def init_linear(
+    feature_dim: int, seed: int = 0, device="cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The linear model's start: w ~ N(0, 0.01²) of shape (feature_dim, 1),
+    seeded, and b = 0."""
+    generator = torch.Generator().manual_seed(seed)
+    w = torch.normal(0.0, 0.01, size=(feature_dim, 1), generator=generator)
+    return w.to(device).requires_grad_(), torch.zeros(
+        1, device=device, requires_grad=True
+    )
+
+
+def evaluates(before: int, after: int) -> bool:
+    """Whether a step that took the count of examples from `before` to
+    `after` is followed by an evaluation."""
+    return after // EVAL_EVERY > before // EVAL_EVERY
+
+
+def full_data(data_iter) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (features, labels) tensors behind a loader: ours, or a DataLoader
+    of a TensorDataset."""
     if hasattr(data_iter, "tensors"):
         return data_iter.tensors
     return data_iter.dataset.tensors
 
 
-def _fit(net, params, step, data_iter, num_epochs, lr, device, label, plot) -> History:
-    """Train `net` with `step()` after each backward pass; evaluate, time, plot and show the curve."""
-    if not isinstance(num_epochs, int) or num_epochs <= 0:
-        raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
-    features, labels = (t.to(device) for t in _full_data(data_iter))
-    batches_per_epoch = len(data_iter)
-    history, n, seconds, steps = History(label=label), 0, 0.0, 0
-    for epoch in range(num_epochs):
-        tic = time.perf_counter()
+class _Clock:
+    """Training time, with pauses for what is not training (evaluation)."""
+
+    def __init__(self):
+        self.seconds, self._tic = 0.0, time.perf_counter()
+
+    @contextlib.contextmanager
+    def paused(self):
+        self.seconds += time.perf_counter() - self._tic
+        yield
+        self._tic = time.perf_counter()
+
+
+def _minibatches(data_iter, num_epochs: int, device):
+    """Every minibatch of every epoch, moved to `device`."""
+    for _ in range(num_epochs):
         for X, y in data_iter:
-            X, y = X.to(device), y.to(device)
-            loss = squared_loss(net(X), y).mean()
-            steps += 1
-            if not math.isfinite(loss.item()):
+            yield X.to(device), y.to(device)
+
+
+def fit(
+    net,
+    params,
+    step: Callable[[int], None],
+    data_iter,
+    num_epochs: int,
+    evaluation=None,
+) -> History:
+    """Train `net`: after each backward pass call `step(k)` for update k =
+    0, 1, ..., then clear the gradients.
+
+    `evaluation`, if given, is a context manager factory inside which the
+    loss is evaluated (for an optimizer that evaluates at another point than
+    it trains, such as Schedule-Free).
+    """
+    if (
+        not isinstance(num_epochs, int)
+        or isinstance(num_epochs, bool)
+        or num_epochs <= 0
+    ):
+        raise ValueError(
+            f"num_epochs must be a positive integer, got {num_epochs!r}"
+        )
+    device = params[0].device
+    features, labels = (
+        tensor.to(device) for tensor in full_data(data_iter)
+    )
+    history, seen, clock = History(), 0, _Clock()
+    for X, y in _minibatches(data_iter, num_epochs, device):
+        loss = squared_loss(net(X), y).mean()
+        if not math.isfinite(loss.item()):
+            history.diverged = True
+            break
+        loss.backward()
+        step(history.steps)
+        history.steps += 1
+        for p in params:
+            p.grad = None
+        before, seen = seen, seen + len(X)
+        if evaluates(before, seen):
+            with (
+                clock.paused(),
+                (evaluation or contextlib.nullcontext)(),
+                torch.no_grad(),
+            ):
+                full = squared_loss(net(features), labels).mean().item()
+            history.examples.append(seen)
+            history.epochs.append(seen / len(features))
+            history.seconds.append(clock.seconds)
+            history.losses.append(full)
+            if not math.isfinite(full):
                 history.diverged = True
                 break
-            loss.backward()
-            step()
-            for p in params:
-                p.grad = None
-            before, n = n, n + len(X)
-            if n // EVAL_EVERY > before // EVAL_EVERY:
-                seconds += time.perf_counter() - tic
-                with torch.no_grad():
-                    full = squared_loss(net(features), labels).mean().item()
-                history.examples.append(n)
-                history.epochs.append(n / len(features) if len(features) else 0.0)
-                history.seconds.append(seconds)
-                history.losses.append(full)
-                if not math.isfinite(full):
-                    history.diverged = True
-                    break
-                tic = time.perf_counter()
-        else:
-            seconds += time.perf_counter() - tic
-            continue
-        break
-    if history.diverged:
-        warnings.warn(f"training stopped at step {steps}: the loss is not finite (lr={lr}); "
-                      "try a smaller learning rate", RuntimeWarning, stacklevel=3)
-    elif history.losses:
-        print(f"loss: {history.losses[-1]:.3f}, {seconds / num_epochs:.3f} sec/epoch")
-    if plot:
-        plot_history(history)
-        plt.show()  # now, in the cell's output; left to the end of the cell, Jupyter draws it twice
     return history
 
 
-def train(trainer_fn, init_states, hyperparams: dict, data_iter, feature_dim: int,
-          num_epochs: int = 2, *, device="cpu", seed: int = 0, label: str = "", plot: bool = True) -> History:
-    """Train a linear model with a from-scratch optimizer `trainer_fn(params, states, hyperparams)`."""
-    validate_hyperparams(hyperparams)
-    hp = {**hyperparams, "t": 1}  # a fresh copy: each run starts at step 1
-    generator = torch.Generator().manual_seed(seed)
-    w = torch.normal(0.0, 0.01, size=(feature_dim, 1), generator=generator).to(device).requires_grad_()
-    b = torch.zeros(1, device=device, requires_grad=True)
-    states = init_states([w, b])
+def _report(history: History, lr, plot: bool) -> History:
+    """Warn if the run diverged, else print its final loss and time per
+    epoch; draw its curve."""
+    if history.diverged:
+        warnings.warn(
+            f"training stopped at step {history.steps + 1}: the loss is "
+            f"not finite (lr={lr}); "
+            "try a smaller learning rate",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    elif history.losses:
+        per_epoch = history.seconds[-1] / history.epochs[-1]
+        print(f"loss: {history.losses[-1]:.3f}, {per_epoch:.3f} sec/epoch")
+    if plot:
+        plot_history(history)
+        # now, in the cell's output; left to the end of the cell, Jupyter
+        # draws it twice
+        plt.show()
+    return history
+
+
+def _scratch_step(
+    trainer_fn, init_states, params, hyperparams: dict, schedule
+):
+    """The step of a from-scratch optimizer: its states, its own copy of the
+    dict, the schedule.
+
+    `init_states` is a function of the parameters (this course) or the
+    states themselves (d2l's `init_adam_states(feature_dim)`). The step
+    counter `t` starts at the dict's `t`, or 1.
+    """
+    states = init_states(params) if callable(init_states) else init_states
+    hp = {STEP_COUNTER: 1, **hyperparams}
+
+    def step(k: int) -> None:
+        if schedule is not None:
+            hp["lr"] = schedule(k)
+        trainer_fn(params, states, hp)
+
+    return step, hp
+
+
+def _torch_step(optimizer, schedule):
+    """The step of a torch.optim optimizer, with the schedule's lr set
+    before each update."""
+
+    def step(k: int) -> None:
+        if schedule is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = schedule(k)
+        optimizer.step()
+
+    return step
+
+
+def train(
+    trainer_fn,
+    init_states,
+    hyperparams: dict,
+    data_iter,
+    feature_dim: int,
+    num_epochs: int = 2,
+    *,
+    device="cpu",
+    seed: int = 0,
+    schedule=None,
+    label: str = "",
+    plot: bool = True,
+) -> History:
+    """Train the linear model with a from-scratch optimizer
+    `trainer_fn(params, states, hyperparams)`.
+
+    `schedule(k) -> lr`, if given, sets the learning rate before update k =
+    0, 1, ...
+    """
+    validate(trainer_fn, hyperparams)
+    w, b = init_linear(feature_dim, seed, device)
 
     def net(X):
         return X @ w + b
 
-    return _fit(net, [w, b], lambda: trainer_fn([w, b], states, hp), data_iter, num_epochs,
-                hp.get("lr"), device, label or getattr(trainer_fn, "__name__", ""), plot)
+    step, hp = _scratch_step(
+        trainer_fn, init_states, [w, b], hyperparams, schedule
+    )
+    history = fit(net, [w, b], step, data_iter, num_epochs)
+    history.label = label or getattr(trainer_fn, "__name__", "")
+    return _report(history, hp.get("lr"), plot)
 
 
-def train_concise(optimizer_cls, hyperparams: dict, data_iter, num_epochs: int = 4, *,
-                  device="cpu", seed: int = 0, label: str = "", plot: bool = True) -> History:
-    """Train the same linear model as `nn.Linear` with a torch.optim class and the same loss."""
-    validate_hyperparams(hyperparams)
-    feature_dim = _full_data(data_iter)[0].shape[1]
-    net = nn.Linear(feature_dim, 1)
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        net.weight.copy_(torch.normal(0.0, 0.01, size=(1, feature_dim), generator=generator))
-        net.bias.zero_()
+def train_network(
+    net: nn.Module,
+    trainer_fn,
+    init_states,
+    hyperparams: dict,
+    data_iter,
+    num_epochs: int = 20,
+    *,
+    device="cpu",
+    schedule=None,
+    evaluation=None,
+    label: str = "",
+    plot: bool = True,
+) -> History:
+    """Train any network with a from-scratch optimizer, which receives
+    `list(net.parameters())`.
+
+    The caller builds and seeds the network; the data order is the loader's.
+    """
+    validate(trainer_fn, hyperparams)
+    net.to(device)
+    params = list(net.parameters())
+    step, hp = _scratch_step(
+        trainer_fn, init_states, params, hyperparams, schedule
+    )
+    history = fit(net, params, step, data_iter, num_epochs, evaluation)
+    history.label = label or getattr(trainer_fn, "__name__", "")
+    return _report(history, hp.get("lr"), plot)
+
+
+def train_network_concise(
+    net: nn.Module,
+    optimizer_cls,
+    hyperparams: dict,
+    data_iter,
+    num_epochs: int = 20,
+    *,
+    device="cpu",
+    schedule=None,
+    label: str = "",
+    plot: bool = True,
+) -> History:
+    """Train any network with a torch.optim class (or a peer's), with the
+    same loss and schedule as `train_network`.
+
+    An optimizer with `train()` and `eval()` modes (Schedule-Free) is
+    evaluated in `eval()` mode.
+    """
+    validate(optimizer_cls, hyperparams)
     net.to(device)
     optimizer = optimizer_cls(net.parameters(), **hyperparams)
-    params = list(net.parameters())
-    return _fit(net, params, optimizer.step, data_iter, num_epochs, hyperparams.get("lr"), device,
-                label or optimizer_cls.__name__, plot)
+    evaluation = None
+    if callable(getattr(optimizer, "eval", None)) and callable(
+        getattr(optimizer, "train", None)
+    ):
+        optimizer.train()
+
+        @contextlib.contextmanager
+        def evaluation():
+            optimizer.eval()
+            try:
+                yield
+            finally:
+                optimizer.train()
+
+    history = fit(
+        net,
+        list(net.parameters()),
+        _torch_step(optimizer, schedule),
+        data_iter,
+        num_epochs,
+        evaluation,
+    )
+    history.label = label or optimizer_cls.__name__
+    return _report(history, hyperparams.get("lr"), plot)
 
 
+def train_concise(
+    optimizer_cls,
+    hyperparams: dict,
+    data_iter,
+    num_epochs: int = 4,
+    *,
+    device="cpu",
+    seed: int = 0,
+    schedule=None,
+    label: str = "",
+    plot: bool = True,
+) -> History:
+    """Train the linear model as `nn.Linear`, from `train`'s start, with a
+    torch.optim class and the same loss."""
+    feature_dim = full_data(data_iter)[0].shape[1]
+    w, b = init_linear(feature_dim, seed)
+    net = nn.Linear(feature_dim, 1)
+    with torch.no_grad():
+        net.weight.copy_(w.T)
+        net.bias.copy_(b)
+    return train_network_concise(
+        net,
+        optimizer_cls,
+        hyperparams,
+        data_iter,
+        num_epochs,
+        device=device,
+        schedule=schedule,
+        label=label or optimizer_cls.__name__,
+        plot=plot,
+    )
+
+
+# d2l's names, with d2l's calling convention (see `_scratch_step` for the
+# states and `t`)
 train_ch11 = train
 train_concise_ch11 = train_concise

@@ -1,0 +1,225 @@
+"""The figure helpers draw what they are given: the number of lines, their
+data, labels and legends."""
+
+import math
+
+import numpy as np
+import pytest
+
+from utils import optimizers as O
+from utils.data import get_data
+from utils.online import run_online
+from utils.plotting import (
+    plot,
+    plot_history,
+    plot_history_pair,
+    plot_online,
+    plot_sweeps,
+    show_trace_1d,
+    show_trace_2d,
+    show_traces_2d,
+)
+from utils.quadratic import f_2d
+from utils.sweep import Sweep
+from utils.training import History, train
+
+
+def test_plot_draws_one_line_per_series_with_labels_and_legend():
+    x = np.arange(5)
+    ax = plot(
+        x,
+        [x, x**2],
+        "step",
+        "value",
+        legend=["linear", "square"],
+        yscale="log",
+        title="t",
+    )
+    assert len(ax.lines) == 2 and list(ax.lines[1].get_ydata()) == [
+        0,
+        1,
+        4,
+        9,
+        16,
+    ]
+    assert (
+        ax.get_xlabel(),
+        ax.get_ylabel(),
+        ax.get_yscale(),
+        ax.get_title(),
+    ) == ("step", "value", "log", "t")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "linear",
+        "square",
+    ]
+    assert ax.lines[0].get_linestyle() != ax.lines[1].get_linestyle()
+
+
+def test_plot_takes_one_series_and_no_legend():
+    ax = plot([1, 2, 3], [3, 2, 1], "x", "y")
+    assert (
+        len(ax.lines) == 1
+        and ax.get_legend() is None
+        and list(ax.lines[0].get_xdata()) == [1, 2, 3]
+    )
+
+
+def test_show_trace_1d_draws_the_curve_and_the_iterates():
+    results = [10.0, 6.0, 3.6]
+    ax = show_trace_1d(results, lambda x: x**2, title="gd")
+    curve, path = ax.lines
+    assert list(path.get_xdata()) == results and list(path.get_ydata()) == [
+        100.0,
+        36.0,
+        12.96,
+    ]
+    assert (
+        curve.get_xdata().min() == pytest.approx(-10)
+        and path.get_marker() == "o"
+    )
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == (
+        "x",
+        "f(x)",
+        "gd",
+    )
+
+
+def test_show_trace_2d_draws_the_path_on_contours():
+    points = [(-5.0, -2.0), (-4.0, -1.0), (-3.0, 0.0)]
+    ax = show_trace_2d(points, title="path")
+    assert len(ax.lines) == 1 and ax.collections, (
+        "one path on contour lines"
+    )
+    assert list(ax.lines[0].get_xdata()) == [-5.0, -4.0, -3.0] and list(
+        ax.lines[0].get_ydata()
+    ) == [-2.0, -1.0, 0.0]
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == (
+        "x1",
+        "x2",
+        "path",
+    )
+    assert ax.get_xlim() == (-5.5, 1.0) and ax.get_legend() is None
+
+
+def test_show_trace_2d_adds_a_labelled_path_without_new_contours():
+    ax = show_trace_2d([(0, 0), (1, 1)], label="a")
+    contours = len(ax.collections)
+    show_trace_2d([(0, 1), (1, 0)], ax=ax, label="b", contours=False)
+    assert len(ax.collections) == contours and len(ax.lines) == 2
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+
+
+def test_show_traces_2d_side_by_side_and_on_one_picture():
+    traces = {
+        "a": [(0, 0), (1, 1)],
+        "b": [(0, 1), (1, 0)],
+        "c": [(1, 1), (0, 0)],
+    }
+    axes = show_traces_2d(traces, ncols=2)
+    assert axes.shape == (2, 2) and [
+        ax.get_title() for ax in axes.flat[:3]
+    ] == ["a", "b", "c"]
+    assert not axes.flat[3].get_visible() and all(
+        len(ax.lines) == 1 for ax in axes.flat[:3]
+    )
+    ax = show_traces_2d(traces, f_2d, title="all")
+    assert len(ax.lines) == 3 and ax.get_title() == "all"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "a",
+        "b",
+        "c",
+    ]
+
+
+def test_plot_history_draws_each_run_against_the_chosen_axis():
+    runs = [
+        History(
+            [200, 400], [0.5, 1.0], [0.01, 0.02], [0.3, 0.25], label="x"
+        ),
+        History(
+            [200, 400], [0.5, 1.0], [0.02, 0.05], [0.4, 0.26], label="y"
+        ),
+    ]
+    ax = plot_history(runs, x="seconds", ylim=(0.2, 0.5), title="t")
+    assert [list(line.get_xdata()) for line in ax.lines] == [
+        [0.01, 0.02],
+        [0.02, 0.05],
+    ]
+    assert [list(line.get_ydata()) for line in ax.lines] == [
+        [0.3, 0.25],
+        [0.4, 0.26],
+    ]
+    assert (
+        ax.get_xlabel() == "training time (s)"
+        and ax.get_xscale() == "log"
+        and ax.get_ylim() == (0.2, 0.5)
+    )
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["x", "y"]
+
+
+def test_plot_history_says_when_there_is_nothing_to_show():
+    ax = plot_history(History(label="diverged at once"))
+    assert ax.texts and ax.texts[0].get_text() == "no finite loss to show"
+
+
+def test_plot_sweeps_clips_and_marks_what_is_off_the_plot():
+
+    sweep = Sweep(
+        [0.01, 0.1, 1.0, 10.0],
+        [0.25, 0.26, 0.5, math.inf],
+        [False, False, False, True],
+        label="sgd",
+    )
+    ax = plot_sweeps({"sgd": sweep}, ylim=(0.24, 0.30), optimum=0.2417)
+    curve = ax.lines[0]
+    assert list(curve.get_ydata()) == [0.25, 0.26, 0.30, 0.30]
+    assert list(ax.lines[1].get_xdata()) == [1.0] and list(
+        ax.lines[2].get_xdata()
+    ) == [10.0]
+    assert ax.get_xscale() == "log" and ax.get_ylim() == (0.24, 0.30)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "sgd",
+        "above 0.3",
+        "diverged",
+    ]
+
+
+def test_plot_history_pair_draws_two_panels_and_one_legend(airfoil_file):
+
+    runs = [
+        train(
+            O.sgd,
+            O.init_sgd_states,
+            {"lr": lr},
+            *get_data(10),
+            num_epochs=1,
+            label=f"lr {lr}",
+            plot=False,
+        )
+        for lr in (0.01, 0.05)
+    ]
+    axes = plot_history_pair(runs)
+    assert [ax.get_xlabel() for ax in axes] == [
+        "epoch",
+        "training time (s)",
+    ]
+    assert (
+        all(ax.get_legend() is None for ax in axes)
+        and len(axes[0].figure.legends) == 1
+    )
+    assert [
+        t.get_text() for t in axes[0].figure.legends[0].get_texts()
+    ] == ["lr 0.01", "lr 0.05"]
+
+
+def test_plot_online_draws_one_line_per_run_in_each_panel():
+
+    runs = [
+        run_online(
+            O.sgd, O.init_sgd_states, {"lr": 0.1}, steps=9, label=name
+        )
+        for name in ("a", "b")
+    ]
+    axes = plot_online(runs, every=3, xscale="log")
+    assert [len(ax.lines) for ax in axes] == [2, 2]
+    assert list(axes[0].lines[0].get_xdata()) == [1, 4, 7, 10]
