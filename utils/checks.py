@@ -1,39 +1,62 @@
-"""Checks that a from-scratch optimizer agrees with a reference, with pass/fail messages for readers."""
+"""Self-checks for exercises: PASS on stdout, or FAIL and a hint on stderr,
+never an exception.
+
+A check runs the reader's code itself, so whatever that code does (an
+unfinished stub raising NotImplementedError, a crash, a wrong shape) is
+reported as FAIL and the notebook goes on with Run All. FAIL goes to stderr:
+a grader such as nbgrader gives a test cell no points when it writes there,
+and full points otherwise.
+"""
+
 from __future__ import annotations
 
-import math
+import sys
+import textwrap
+from types import SimpleNamespace
 
+import numpy as np
 import torch
+
+from .hyperparams import validate
 
 TOL = 1e-10
 
 
 def _problem(seed: int):
-    """A small float64 regression with two parameter tensors (start far from the minimum), and its loss."""
+    """A small float64 regression with two parameter tensors (start far from
+    the minimum), and its loss."""
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(32, 4, generator=g, dtype=torch.float64)
     Y = torch.randn(32, 3, generator=g, dtype=torch.float64)
     W0 = torch.randn(4, 3, generator=g, dtype=torch.float64) + 3
     b0 = torch.randn(3, generator=g, dtype=torch.float64) - 3
 
-    def loss(W, b):  # convex, and far from its minimum: no chaotic oscillation to amplify rounding
+    # convex, and far from its minimum: no chaotic oscillation to amplify
+    # rounding
+    def loss(W, b):
         return ((X @ W + b - Y) ** 2).mean() + 0.01 * (W**4).sum()
 
     return (W0, b0), loss
 
 
-def _fresh(tensors):
-    return [t.clone().requires_grad_() for t in tensors]
+def differences(
+    fn,
+    init_states,
+    hyperparams: dict,
+    reference,
+    steps: int = 200,
+    seed: int = 0,
+) -> list[float]:
+    """Run `fn` and `reference(params)` side by side; return the largest
+    parameter gap after each step.
 
-
-def differences(fn, init_states, hyperparams: dict, reference, steps: int = 200, seed: int = 0):
-    """Run `fn` and `reference(params)` side by side; return the largest parameter gap after each step.
-
-    `reference` is a torch.optim-like factory, e.g. `lambda p: torch.optim.Adam(p, lr=0.1)`;
-    both see the gradients of the same float64 loss at their own parameters.
+    `reference` is a torch.optim-like factory, e.g. `lambda p:
+    torch.optim.Adam(p, lr=0.1)`; both see the gradients of the same float64
+    loss at their own parameters.
     """
     start, loss = _problem(seed)
-    ours, theirs = _fresh(start), _fresh(start)
+    ours = [t.clone().requires_grad_() for t in start]
+    theirs = [t.clone().requires_grad_() for t in start]
     states, hp = init_states(ours), dict(hyperparams)
     optimizer = reference(theirs)
     gaps = []
@@ -44,42 +67,153 @@ def differences(fn, init_states, hyperparams: dict, reference, steps: int = 200,
             loss(*params).backward()
         fn(ours, states, hp)
         optimizer.step()
-        gaps.append(max((a - b).abs().max().item() for a, b in zip(ours, theirs)))
+        gaps.append(
+            max((a - b).abs().max().item() for a, b in zip(ours, theirs))
+        )
     return gaps
 
 
-def check_optimizer(fn, init_states, hyperparams: dict, reference, name: str = "",
-                    steps: int = 200, tol: float = TOL, hint: str = "") -> None:
-    """Print PASS if `fn` agrees with `reference` within `tol` after every step, else FAIL and a hint."""
+def with_lr_schedule(optimizer, factor):
+    """A reference: a torch.optim optimizer whose learning rate at step t is
+    multiplied by factor(t), t = 1, 2, ..., with torch's LambdaLR."""
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda k: factor(k + 1)
+    )
+
+    def step():
+        optimizer.step()
+        scheduler.step()
+
+    return SimpleNamespace(step=step, optimizer=optimizer)
+
+
+def _crash(fn, exc: Exception) -> str:
+    """How to report an exception raised by the reader's code."""
+    name = getattr(fn, "__name__", "your code")
+    if isinstance(exc, NotImplementedError):
+        return f"{name} is not implemented yet."
+    return f"{name} raised {type(exc).__name__}: {exc}"
+
+
+def check_optimizer(
+    fn,
+    init_states,
+    hyperparams: dict,
+    reference,
+    name: str = "",
+    steps: int = 200,
+    tol: float = TOL,
+    hint: str = "",
+) -> None:
+    """Print PASS if `fn` agrees with `reference` within `tol` after every
+    step, else FAIL and a hint."""
     ref_name = name or "the reference"
     try:
         gaps = differences(fn, init_states, hyperparams, reference, steps)
-    except NotImplementedError:
-        _fail(f"{fn.__name__} is not implemented yet.", hint)
-        return
-    except Exception as exc:  # a reader's code may fail in any way: report it, do not crash
-        _fail(f"{fn.__name__} raised {type(exc).__name__}: {exc}", hint)
+        validate(
+            fn, hyperparams
+        )  # after the run, so that a stub reports itself as unfinished
+    # a reader's code may fail in any way: report it, do not crash
+    except Exception as exc:
+        _fail(_crash(fn, exc), hint)
         return
     bad = [i for i, gap in enumerate(gaps) if not gap <= tol]
     if bad:
         first = bad[0]
-        _fail(f"{fn.__name__} differs from {ref_name} at step {first + 1} of {steps} "
-              f"(largest parameter gap {gaps[first]:.1e} > {tol:.0e}).", hint)
+        _fail(
+            f"{fn.__name__} differs from {ref_name} at step {first + 1} of "
+            f"{steps} "
+            f"(largest parameter gap {gaps[first]:.1e} > {tol:.0e}).",
+            hint,
+        )
         return
-    print(f"PASS: {fn.__name__} agrees with {ref_name} to within {tol:.0e} at every one of {steps} steps.")
+    _say(
+        f"PASS: {fn.__name__} agrees with {ref_name} at all {steps} steps "
+        f"(within {tol:.0e})."
+    )
 
 
-def check_value(name: str, got, expected, tol: float = 1e-6, hint: str = "") -> None:
-    """Print PASS if a reader's number `got` is within `tol` of `expected`, else FAIL and a hint."""
-    try:
-        ok = math.isclose(float(got), float(expected), rel_tol=0, abs_tol=tol)
-    except (TypeError, ValueError):
-        ok = False
-    if ok:
-        print(f"PASS: {name} is right.")
-    else:
-        _fail(f"{name} is {got!r}, which is not what we expected.", hint)
+def _numbers(value) -> np.ndarray:
+    """A number, a tensor, an array or a (nested) sequence of them, as one
+    flat float64 array."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().double().cpu().numpy().ravel()
+    if isinstance(value, (list, tuple)):
+        parts = [_numbers(item) for item in value]
+        return np.concatenate(parts) if parts else np.zeros(0)
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        raise TypeError(f"{value!r} is not a number")
+    return np.asarray(value, dtype=np.float64).ravel()
+
+
+def _short(value) -> str:
+    """A repr short enough for one line of a message."""
+    if (
+        isinstance(value, (torch.Tensor, np.ndarray))
+        and np.prod(value.shape) > 6
+    ):
+        return f"<{type(value).__name__} of shape {tuple(value.shape)}>"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_function(fn, cases, *, tol: float = 1e-6, hint: str = "") -> None:
+    """Print PASS if `fn(*args)` is within `tol` of `expected` for every
+    `(args, expected)` in `cases`.
+
+    `expected` is a number or a (nested) sequence of numbers; the result
+    must have the same numbers in the same order. The expected values are
+    never printed.
+    """
+    name = getattr(fn, "__name__", "your function")
+    for args, expected in cases:
+        call = f"{name}({', '.join(map(_short, args))})"
+        try:
+            got = fn(*args)
+        # a reader's code may fail in any way: report it, do not crash
+        except Exception as exc:
+            _fail(
+                f"{call} raised {type(exc).__name__}: {exc}"
+                if not isinstance(exc, NotImplementedError)
+                else f"{name} is not implemented yet.",
+                hint,
+            )
+            return
+        want = _numbers(expected)
+        try:
+            have = _numbers(got)
+        except (TypeError, ValueError):
+            _fail(
+                f"{call} returned {_short(got)}, which is not "
+                f"{'a number' if want.size == 1 else 'a list of numbers'}.",
+                hint,
+            )
+            return
+        if have.shape != want.shape or not np.all(
+            np.abs(have - want) <= tol
+        ):
+            _fail(
+                f"{call} returned {_short(got)}, which is not what we "
+                "expected.",
+                hint,
+            )
+            return
+    _say(f"PASS: {name} is right at all {len(cases)} inputs we tried.")
+
+
+WIDTH = 76  # the width of a code line in the notebooks: messages fit it
+
+
+def _say(message: str, file=None) -> None:
+    """Print a message wrapped to WIDTH, continuation lines indented."""
+    lines = [
+        textwrap.fill(part, WIDTH, subsequent_indent="  ")
+        for part in message.split("\n")
+    ]
+    print("\n".join(lines), file=file or sys.stdout)
 
 
 def _fail(message: str, hint: str) -> None:
-    print(f"FAIL: {message}" + (f"\nHint: {hint}" if hint else ""))
+    _say(
+        f"FAIL: {message}" + (f"\nHint: {hint}" if hint else ""), sys.stderr
+    )
