@@ -3,50 +3,64 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+COURSE := $(VENV)/.course
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+# JupyterLab refuses to start as root (a container, a lab machine) without this flag
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help lab test unit nbval e2e execute student bench clean
+.PHONY: help lab test lint unit nbval e2e execute student bench clean
 
 help:
 	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
-	@echo "make test     unit tests, strict nbval on every notebook, then make e2e (what CI runs)"
-	@echo "make unit     the unit tests only; make nbval: strict nbval only"
-	@echo "make e2e      run every notebook in JupyterLab in headless Chromium, check it, screenshot it"
+	@echo "make test     lint, unit tests, strict nbval on every notebook, then make e2e (what CI runs)"
+	@echo "make lint     ruff check and ruff format --check, notebooks included"
+	@echo "make unit     the tests in tests/ (no nbval); make nbval: strict nbval only"
+	@echo "make e2e      run the student edition of every notebook in JupyterLab in headless Chromium"
 	@echo "make execute  re-execute every notebook in place, in order"
 	@echo "make student  write the student edition (solutions stubbed, outputs cleared) to student/"
 	@echo "make bench    time train(), the data loader and every notebook; table in build/bench.md"
 	@echo "make clean    remove the venv, caches and build output"
 
+# The environment: JupyterLab, the test tools, and the course itself, installed (not
+# editable) as Binder installs it; reinstalled whenever utils/ changes.
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -r requirements.txt -e .
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@ $(COURSE)
+
+$(COURSE): $(STAMP) optim_course.py $(shell find utils -type f -not -name '*.pyc')
+	$(PY) -m pip install --quiet --no-deps --force-reinstall .
 	touch $@
 
-lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+lab: $(COURSE)
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/
 
-test: $(STAMP)
+test: lint $(COURSE)
 	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) tests notebooks
 	$(MAKE) e2e
 
-unit: $(STAMP)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+unit: $(COURSE)
 	$(PY) -m pytest -n 2 tests
 
-nbval: $(STAMP)
+nbval: $(COURSE)
 	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) notebooks
 
-e2e: $(STAMP)
+e2e: $(COURSE)
 	bash tests/e2e/run.sh --venv $(VENV) $(E2E_ARGS)
 
-execute: $(STAMP)
+execute: $(COURSE)
 	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
 
 student: $(STAMP)
 	$(PY) tools/make_student.py
 
-bench: $(STAMP)
+bench: $(COURSE)
 	$(PY) benchmarks/bench.py
 
 clean:
