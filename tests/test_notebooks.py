@@ -1,5 +1,6 @@
-"""The committed notebooks: executed in order, free of errors, ending with a plot, and showing
-the very optimizer code that utils.optimizers holds."""
+"""The committed notebooks: executed in order, free of errors, ending with a
+plot, and showing the very optimizer code that utils.optimizers holds."""
+
 import ast
 import inspect
 from pathlib import Path
@@ -9,11 +10,17 @@ import pytest
 
 from utils import optimizers
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(
+    (Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")
+)
 
 
 def code_cells(path):
-    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    return [
+        c
+        for c in nbformat.read(path, as_version=4).cells
+        if c.cell_type == "code"
+    ]
 
 
 def test_there_are_notebooks():
@@ -23,28 +30,41 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_executed_in_order(path):
     counts = [c.execution_count for c in code_cells(path)]
-    assert counts == list(range(1, len(counts) + 1)), "run the notebook top to bottom (make execute)"
+    assert counts == list(range(1, len(counts) + 1)), (
+        "run the notebook top to bottom (make execute)"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_errors_warnings_or_svg(path):
     for cell in code_cells(path):
         for out in cell.outputs:
-            assert out.output_type != "error", f"stored error in: {cell.source[:60]!r}"
-            assert not (out.output_type == "stream" and out.name == "stderr"), f"stderr in: {cell.source[:60]!r}"
-            assert "image/svg+xml" not in out.get("data", {}), "figures must be PNG (nbval compares SVG text)"
+            assert out.output_type != "error", (
+                f"stored error in: {cell.source[:60]!r}"
+            )
+            assert not (
+                out.output_type == "stream" and out.name == "stderr"
+            ), f"stderr in: {cell.source[:60]!r}"
+            assert "image/svg+xml" not in out.get("data", {}), (
+                "figures must be PNG (nbval compares SVG text)"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_starts_with_a_title_and_ends_with_a_plot(path):
     nb = nbformat.read(path, as_version=4)
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[
+        0
+    ].source.startswith("# ")
     last = code_cells(path)[-1]
-    assert any("image/png" in out.get("data", {}) for out in last.outputs), "the last code cell must draw a plot"
+    assert any(
+        "image/png" in out.get("data", {}) for out in last.outputs
+    ), "the last code cell must draw a plot"
 
 
 def _functions(source: str):
-    """The top-level function definitions of a cell, without docstrings, as comparable AST dumps."""
+    """The top-level function definitions of a cell, without docstrings, as
+    comparable AST dumps."""
     try:
         tree = ast.parse(source)
     except SyntaxError:  # IPython magics
@@ -58,15 +78,46 @@ def _functions(source: str):
     return found
 
 
-REFERENCE = {name: _functions(inspect.getsource(fn))[name]
-             for name, fn in inspect.getmembers(optimizers, inspect.isfunction)
-             if fn.__module__ == optimizers.__name__ and not name.startswith("_")}
+REFERENCE = {
+    name: _functions(inspect.getsource(fn))[name]
+    for name, fn in inspect.getmembers(optimizers, inspect.isfunction)
+    if fn.__module__ == optimizers.__name__ and not name.startswith("_")
+}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_optimizer_code_shown_is_the_code_in_utils(path):
-    """A notebook that defines a function utils.optimizers also defines must define it identically."""
+    """A notebook that defines a function utils.optimizers also defines must
+    define it identically."""
     for cell in code_cells(path):
         for name, dump in _functions(cell.source).items():
             if name in REFERENCE:
-                assert dump == REFERENCE[name], f"{path.name}: {name} differs from utils/optimizers.py"
+                assert dump == REFERENCE[name], (
+                    f"{path.name}: {name} differs from utils/optimizers.py"
+                )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_metadata_is_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata, "widget state: run make execute"
+    assert nb.metadata.kernelspec.name == "python3"
+    for cell in nb.cells:
+        assert "execution" not in cell.metadata, (
+            "timestamps: run make execute"
+        )
+
+
+def test_the_notebooks_are_numbered_in_reading_order():
+    numbers = [int(path.name[:2]) for path in NOTEBOOKS]
+    assert numbers == sorted(set(numbers))
+    for path in NOTEBOOKS:
+        title = nbformat.read(path, as_version=4).cells[0].source
+        assert title.startswith(f"# {int(path.name[:2])}. "), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_first_code_cell_checks_that_utils_is_the_course(path):
+    first = code_cells(path)[0].source
+    assert "optim_course.check_utils()" in first
+    assert not any("utils" in line for line in first.split("\n")[:3])

@@ -1,14 +1,18 @@
-"""Build the student edition of the course: solutions stubbed, outputs cleared, instructor cells removed.
+"""Build the student edition of the course: what nbgrader releases, without
+nbgrader.
 
-Conventions (the same as nbgrader's): a solution is the region between the lines
-`### BEGIN SOLUTION` and `### END SOLUTION` of a code cell; a `# Hint: ...` line just above
-it becomes the stub's message. Cells tagged `instructor` are removed. The committed
-notebooks are only read, never written.
+Conventions (nbgrader's): a solution is the region between the lines `###
+BEGIN SOLUTION` and `### END SOLUTION` of a code cell; it becomes nbgrader's
+stub, `# YOUR CODE HERE` and `raise NotImplementedError()` (the `# Hint:`
+line above the region stays). A markdown cell tagged `instructor` holds the
+answer to a question; its text becomes nbgrader's `YOUR ANSWER HERE`.
+Outputs, execution counts, timestamps and widget state are cleared. The
+committed notebooks are only read, never written.
 """
+
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -16,8 +20,12 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-INSTRUCTOR_TAG = "instructor"
-DEFAULT_HINT = "write your solution here"
+INSTRUCTOR_TAG, CHECK_TAG = "instructor", "check"
+CODE_STUB = [
+    "# YOUR CODE HERE",
+    "raise NotImplementedError()",
+]  # nbgrader's
+TEXT_STUB = "YOUR ANSWER HERE"  # nbgrader's
 
 
 class SolutionMarkerError(ValueError):
@@ -25,49 +33,70 @@ class SolutionMarkerError(ValueError):
 
 
 def stub_solutions(source: str, where: str = "") -> str:
-    """Replace every solution region of a cell's source by `raise NotImplementedError(hint)`."""
-    lines, out, inside, hint = source.splitlines(), [], False, DEFAULT_HINT
-    for number, line in enumerate(lines, 1):
+    """Replace each solution region of a cell by nbgrader's stub."""
+    out, inside = [], False
+    for number, line in enumerate(source.splitlines(), 1):
         stripped = line.strip()
         if stripped == BEGIN:
             if inside:
-                raise SolutionMarkerError(f"{where}: line {number}: {BEGIN} inside another solution")
+                raise SolutionMarkerError(
+                    f"{where}: line {number}: {BEGIN} inside another one"
+                )
             inside = True
-            match = re.match(r"#\s*Hint:\s*(.+)", out[-1].strip()) if out else None
-            hint = match.group(1).strip() if match else DEFAULT_HINT
             indent = line[: len(line) - len(line.lstrip())]
-            out.append(f"{indent}raise NotImplementedError({hint!r})")
+            out += [indent + stub for stub in CODE_STUB]
         elif stripped == END:
             if not inside:
-                raise SolutionMarkerError(f"{where}: line {number}: {END} without {BEGIN}")
+                raise SolutionMarkerError(
+                    f"{where}: line {number}: {END} without {BEGIN}"
+                )
             inside = False
         elif not inside:
             out.append(line)
     if inside:
-        raise SolutionMarkerError(f"{where}: {BEGIN} is never closed by {END}")
+        raise SolutionMarkerError(f"{where}: {BEGIN} is never closed")
     return "\n".join(out)
 
 
-def student_notebook(nb: nbformat.NotebookNode, name: str = "") -> nbformat.NotebookNode:
-    """Return the student edition of an instructor notebook (the input is not modified)."""
+def is_exercise_code(cell) -> bool:
+    """A code cell the student writes in, or one that checks their work."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return cell.cell_type == "code" and (
+        BEGIN in cell.source or CHECK_TAG in tags
+    )
+
+
+def student_notebook(
+    nb: nbformat.NotebookNode, name: str = "", keep_outputs: bool = False
+) -> nbformat.NotebookNode:
+    """Return the student edition of an instructor notebook (the input is
+    not modified). With `keep_outputs`, the teaching cells keep theirs."""
     nb = nbformat.from_dict(nb)  # a deep copy
-    cells = []
     for index, cell in enumerate(nb.cells):
-        if INSTRUCTOR_TAG in cell.get("metadata", {}).get("tags", []):
-            continue
+        tags = cell.get("metadata", {}).get("tags", [])
+        if INSTRUCTOR_TAG in tags:
+            cell.source = TEXT_STUB
+            cell.metadata["tags"] = [t for t in tags if t != INSTRUCTOR_TAG]
         if cell.cell_type == "code":
-            cell.source = stub_solutions(cell.source, f"{name}, cell {index}")
-            cell.outputs, cell.execution_count = [], None
-            cell.metadata.pop("execution", None)
-        cells.append(cell)
-    nb.cells = cells
+            exercise = is_exercise_code(cell)
+            cell.source = stub_solutions(
+                cell.source, f"{name}, cell {index}"
+            )
+            if exercise or not keep_outputs:
+                cell.outputs, cell.execution_count = [], None
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("widgets", None)
     return nb
 
 
 def build(sources: list[Path], out_dir: Path) -> list[Path]:
-    """Write the student edition of each notebook in `sources` to `out_dir`; return the paths."""
-    editions = [student_notebook(nbformat.read(path, as_version=4), path.name) for path in sources]
-    out_dir.mkdir(parents=True, exist_ok=True)  # only once every notebook converted cleanly
+    """Write the student edition of each notebook to `out_dir` (nothing if
+    one of them fails to convert); return the paths."""
+    editions = [
+        student_notebook(nbformat.read(path, as_version=4), path.name)
+        for path in sources
+    ]
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for path, nb in zip(sources, editions):
         nbformat.write(nb, out_dir / path.name)
@@ -77,8 +106,15 @@ def build(sources: list[Path], out_dir: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
-    parser.add_argument("--out", type=Path, default=ROOT / "student", help="default: student/")
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "student",
+        help="default: student/",
+    )
     args = parser.parse_args(argv)
     sources = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     try:
