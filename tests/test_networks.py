@@ -1,0 +1,47 @@
+"""The course's MLP: its shape, its seeded start, and that it learns."""
+
+import torch
+
+from utils import optimizers as O
+from utils.data import get_data
+from utils.networks import mlp
+from utils.training import train_network
+
+
+def test_shape_and_depth():
+    net = mlp(feature_dim=5, hidden=8, depth=3)
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [
+        (5, 8),
+        (8, 8),
+        (8, 8),
+        (8, 1),
+    ]
+    assert sum(isinstance(m, torch.nn.Tanh) for m in net) == 3
+    assert net(torch.zeros(4, 5)).shape == (4, 1)
+
+
+def test_the_start_is_seeded_and_leaves_the_global_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    a, b, c = mlp(seed=1), mlp(seed=1), mlp(seed=2)
+    assert torch.rand(3).tolist() == expected.tolist()
+    assert all(
+        torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters())
+    )
+    assert not torch.equal(a[0].weight, c[0].weight)
+    assert mlp(dtype=torch.float64)[0].weight.dtype == torch.float64
+
+
+def test_adam_from_scratch_trains_it_below_the_linear_floor(airfoil_file):
+    history = train_network(
+        mlp(),
+        O.adam,
+        O.init_adam_states,
+        {"lr": 0.003},
+        get_data(32)[0],
+        num_epochs=20,
+        plot=False,
+    )
+    assert history.losses[-1] < 0.10 < 0.2417
