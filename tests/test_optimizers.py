@@ -12,6 +12,7 @@ import torch
 import torch_optimizer
 
 from utils import optimizers as O
+from utils import references
 from utils.checks import differences
 from utils.hyperparams import REQUIRED
 
@@ -22,25 +23,6 @@ PEERS = {
     "lion_pytorch",
     "schedulefree",
 }  # what a reference may come from
-
-
-def yogi_reference(params, lr, betas=(0.9, 0.999), eps=1e-3):
-    """torch_optimizer.Yogi, its state preset to the course's start (v = 0,
-    s = YOGI_S0).
-
-    Left alone it starts its first moment at `initial_accumulator` too, not
-    at 0.
-    """
-    optimizer = torch_optimizer.Yogi(
-        params, lr=lr, betas=betas, eps=eps, initial_accumulator=O.YOGI_S0
-    )
-    for p in params:
-        optimizer.state[p] = {
-            "step": 0,
-            "exp_avg": torch.zeros_like(p),
-            "exp_avg_sq": torch.full_like(p, O.YOGI_S0),
-        }
-    return optimizer
 
 
 # name: [(our hyperparameters, the reference with the same settings)]; one
@@ -82,10 +64,10 @@ REFERENCES = {
         ),
     ],
     "yogi": [
-        ({}, lambda p: yogi_reference(p, lr=0.01)),
+        ({}, lambda p: references.yogi(p, lr=0.01)),
         (
             {"lr": 0.05, "beta1": 0.5, "beta2": 0.9, "eps": 1e-4},
-            lambda p: yogi_reference(
+            lambda p: references.yogi(
                 p, lr=0.05, betas=(0.5, 0.9), eps=1e-4
             ),
         ),

@@ -30,7 +30,7 @@ def test_a_new_url_is_stamped_everywhere(tmp_path):
     nb = nbformat.read(
         tmp_path / "notebooks" / "06_adam.ipynb", as_version=4
     )
-    assert f"git+{new}@v" in nb.cells[1].source
+    assert f'COURSE = "{new}@v' in nb.cells[1].source
     assert "colab.research.google.com/github/a-school/optimizers" in (
         nb.cells[0].source
     )

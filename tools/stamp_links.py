@@ -46,18 +46,18 @@ def project(root: Path = ROOT) -> tuple[str, str, str]:
 def setup_source(root: Path = ROOT) -> str:
     """The first code cell of every notebook."""
     _, url, tag = project(root)
-    return (
-        "import sys\n"
-        "\n"
-        'if "google.colab" in sys.modules:  # in Colab, install the '
-        "course\n"
-        f"    %pip install -q git+{url}@{tag}\n"
-        "\n"
-        "import optim_course\n"
-        "\n"
-        "optim_course.check_utils()  # a clear message if a utils.py hides "
-        "it"
-    )
+    lines = [
+        "import sys",
+        "",
+        f'COURSE = "{url}@{tag}"',
+        'if "google.colab" in sys.modules:  # in Colab, install the course',
+        '    %pip install -q "optim-course[peers] @ git+{COURSE}"',
+        "",
+        "import optim_course",
+        "",
+        "optim_course.check_utils()  # stops if a utils.py hides it",
+    ]
+    return "\n".join(lines)
 
 
 def links(name: str, root: Path = ROOT) -> str:
