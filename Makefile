@@ -51,8 +51,12 @@ unit: $(COURSE)
 nbval: $(COURSE)
 	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) notebooks
 
+# The browser test runs the student edition (what a student gets) and compares it with the
+# committed notebooks: one run checks JupyterLab, the edition and its checks' FAIL.
 e2e: $(COURSE)
-	bash tests/e2e/run.sh --venv $(VENV) $(E2E_ARGS)
+	rm -rf build/student-e2e
+	$(PY) tools/make_student.py --out build/student-e2e > /dev/null
+	bash tests/e2e/run.sh --venv $(VENV) --notebook-dir build/student-e2e --committed-dir notebooks $(E2E_ARGS)
 
 execute: $(COURSE)
 	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)

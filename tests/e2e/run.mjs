@@ -1,15 +1,21 @@
 // End-to-end test: open every notebook in a real JupyterLab in headless Chromium, clear its
 // outputs, run all cells through the menus as a reader would, and check what renders.
 //
-//   node tests/e2e/run.mjs [--venv DIR] [--timeout SECONDS] [--notebook-dir DIR] [NOTEBOOK ...]
+//   node tests/e2e/run.mjs [--venv DIR] [--timeout SECONDS] [--notebook-dir DIR]
+//                          [--committed-dir DIR] [NOTEBOOK ...]
 //   (--venv: default .venv; --timeout: whole run, default max(300, 60 + 50 per notebook);
-//    --notebook-dir: default notebooks/; NOTEBOOK: names or paths, default all, sorted)
+//    --notebook-dir: default notebooks/; NOTEBOOK: names or paths, default all, sorted;
+//    --committed-dir: where the executed notebooks with the expected outputs are, when the
+//    notebooks run are the student edition: default the notebook dir)
 //
 // Use tests/e2e/run.sh (it installs Chromium and playwright-core first) or `make e2e`.
 // For each notebook it checks: no error and no stderr output, at least one image, the last
 // code cell ends on an image (the training plot), and the last `loss: X, ...` line printed
 // equals the committed one. Live widgets (ipywidgets) must render live, as many as committed,
 // and one with a slider and a picture must redraw the picture when the slider moves a step.
+// A student edition (run with --committed-dir notebooks) must run top to bottom too: its
+// exercise stubs raise, but every check cell catches that and writes FAIL on stderr, the only
+// stderr allowed, and every check cell must write it.
 // It saves a screenshot to build/e2e/NAME.png, closes the notebook without saving and shuts
 // its kernel down. The server, its kernels and the browser are stopped however the run ends,
 // and the run fails if anything is left behind or any notebook was saved.
@@ -37,13 +43,14 @@ const WIDGET_OUTPUT = '.jp-NotebookPanel .jp-OutputArea-output:has(> .jupyter-wi
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
-  const opts = { venv: path.join(REPO, '.venv'), timeout: null, notebookDir: path.join(REPO, 'notebooks'), notebooks: [] };
+  const opts = { venv: path.join(REPO, '.venv'), timeout: null, notebookDir: path.join(REPO, 'notebooks'), committedDir: null, notebooks: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
     if (a === '--venv') opts.venv = path.resolve(value());
     else if (a === '--timeout') opts.timeout = Number(value());
     else if (a === '--notebook-dir') opts.notebookDir = path.resolve(value());
+    else if (a === '--committed-dir') opts.committedDir = path.resolve(value());
     else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n\n')[0].replace(/^\/\/ ?/gm, '')); process.exit(0); }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else opts.notebooks.push(a);
@@ -99,10 +106,15 @@ function processesOfRun(runId) {
   return found;
 }
 
-// What the committed notebook says: its cells and the last loss line of its outputs.
-function readCommitted(file) {
-  const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
+// What the committed notebook says: its cells and the last loss line of its outputs; with a
+// student edition, the outputs come from the committed notebook of the same name.
+function readCommitted(file, committedFile = file) {
+  const run = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const nb = JSON.parse(fs.readFileSync(committedFile, 'utf8'));
   const text = s => (Array.isArray(s) ? s.join('') : s || '');
+  // The check cells' places among the code cells JupyterLab shows (those with source).
+  const shown = run.cells.filter(c => c.cell_type === 'code' && text(c.source).trim());
+  const checks = file === committedFile ? [] : shown.flatMap((c, i) => ((c.metadata || {}).tags || []).includes('check') ? [i] : []);
   let lossLine = null;
   for (const cell of nb.cells) {
     if (cell.cell_type !== 'code') continue;
@@ -113,9 +125,10 @@ function readCommitted(file) {
   }
   const widgets = nb.cells.flatMap(c => c.outputs || []).filter(o => o.data && o.data[WIDGET_MIME]).length;
   return {
-    cells: nb.cells.length,
+    cells: run.cells.length,
     widgets,
-    codeCells: nb.cells.filter(c => c.cell_type === 'code' && text(c.source).trim()).length,
+    checks,
+    codeCells: shown.length,
     lossLine,
     loss: lossLine && lossLine.match(LOSS_LINE)[1],
   };
@@ -246,7 +259,8 @@ function notebookState() {
   const bad = outputs.filter(o => o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr')
     .map(o => {
       const cell = o.closest('.jp-CodeCell');
-      return { prompt: (cell?.querySelector('.jp-InputArea-prompt')?.textContent || '').trim(), text: o.textContent.trim().slice(0, 1500) };
+      return { prompt: (cell?.querySelector('.jp-InputArea-prompt')?.textContent || '').trim(), text: o.textContent.trim().slice(0, 1500),
+        index: code.indexOf(cell) };
     });
   return {
     cells: cells.length,
@@ -326,18 +340,25 @@ async function runNotebook(tab, server, file, committed, deadline) {
     await menu(page, deadline, 'Run', 'runmenu:run-all');
     // Done when every code cell shows an execution count and the kernel is idle; Run All
     // stops at an error, so an error output with an idle kernel ends the wait too.
-    const done = await until(page, deadline, 240_000, 'every code cell to run (an execution count each, kernel idle)', expected => {
+    const done = await until(page, deadline, 240_000, 'every code cell to run (an execution count each, kernel idle)', ([expected, checks]) => {
       const s = window.__e2eNotebookState();
       if (!s || s.status !== 'idle' || s.prompts.some(p => p.includes('*'))) return false;
       const counted = s.prompts.filter(p => /^\[\d+\]:$/.test(p)).length;
-      return (s.prompts.length === expected && counted === expected) || s.bad.length ? s : false;
-    }, committed.codeCells);
+      const unexpected = s.bad.filter(b => !(checks.includes(b.index) && b.text.startsWith('FAIL')));
+      return (s.prompts.length === expected && counted === expected) || unexpected.length ? s : false;
+    }, [committed.codeCells, committed.checks]);
     runMs = Date.now() - t0;
     lap('clear+run');
 
     step.name = 'checking the outputs';
     const problems = [];
-    for (const b of done.bad) problems.push(`error or stderr output in cell ${b.prompt.replace(/:$/, '') || '[?]'}:\n      ${b.text.replace(/\n/g, '\n      ')}`);
+    for (const b of done.bad) {
+      if (committed.checks.includes(b.index) && b.text.startsWith('FAIL')) continue; // a stub's check
+      problems.push(`error or stderr output in cell ${b.prompt.replace(/:$/, '') || '[?]'}:\n      ${b.text.replace(/\n/g, '\n      ')}`);
+    }
+    const failed = new Set(done.bad.filter(b => b.text.startsWith('FAIL')).map(b => b.index));
+    const silent = committed.checks.filter(i => !failed.has(i));
+    if (silent.length) problems.push(`${silent.length} check cell(s) did not write FAIL for the stub (code cells ${silent.map(i => i + 1).join(', ')})`);
     const ran = done.prompts.filter(p => /^\[\d+\]:$/.test(p)).length;
     if (ran < committed.codeCells) {
       problems.push(`Run All stopped there: ${ran} of ${committed.codeCells} code cells ran`);
@@ -523,7 +544,7 @@ async function main(opts, files, ctx) {
     }
     let committed;
     try {
-      committed = readCommitted(file);
+      committed = readCommitted(file, opts.committedDir ? path.join(opts.committedDir, name) : file);
     } catch (e) {
       ctx.failures.push(`${name}: cannot read the committed notebook: ${e.message}`);
       console.log(`FAIL ${name}: cannot read the committed notebook: ${e.message}`);
