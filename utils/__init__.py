@@ -24,6 +24,8 @@ finally:
 # small steps ten times slower.
 torch.set_num_threads(1)
 
+from torch import zeros  # noqa: E402  (d2l.zeros, for d2l's state initialisers)
+
 from .data import get_data, get_data_ch11, load_airfoil  # noqa: E402
 from .training import (  # noqa: E402
     History,
@@ -48,4 +50,5 @@ __all__ = [
     "train_concise_ch11",
     "train_network",
     "train_network_concise",
+    "zeros",
 ]
