@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # JupyterLab refuses to start as root (a container, a lab machine) without this flag
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help lab test lint unit nbval e2e execute student bench clean
+.PHONY: help lab test lint unit nbval e2e book book-test execute student grading stamp bench d2l-check clean
 
 help:
 	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
@@ -17,9 +17,14 @@ help:
 	@echo "make lint     ruff check and ruff format --check, notebooks included"
 	@echo "make unit     the tests in tests/ (no nbval); make nbval: strict nbval only"
 	@echo "make e2e      run the student edition of every notebook in JupyterLab in headless Chromium"
+	@echo "make book     build the course's website into build/book/ (Jupyter Book, no execution)"
+	@echo "make book-test  build it, then check every page in headless Chromium (screenshots too)"
 	@echo "make execute  re-execute every notebook in place, in order"
 	@echo "make student  write the student edition (solutions stubbed, outputs cleared) to student/"
+	@echo "make grading  write nbgrader's metadata into the notebooks (tools/grading_metadata.py)"
+	@echo "make stamp    write the repository URL of pyproject.toml into the notebooks and README"
 	@echo "make bench    time train(), the data loader and every notebook; table in build/bench.md"
+	@echo "make d2l-check  run d2l's Adam and Yogi cells with d2l 1.0.3 (own venv) and the course"
 	@echo "make clean    remove the venv, caches and build output"
 
 # The environment: JupyterLab, the test tools, and the course itself, installed (not
@@ -40,6 +45,7 @@ lab: $(COURSE)
 test: lint $(COURSE)
 	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) tests notebooks
 	$(MAKE) e2e
+	$(MAKE) book-test
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -58,14 +64,40 @@ e2e: $(COURSE)
 	$(PY) tools/make_student.py --out build/student-e2e > /dev/null
 	bash tests/e2e/run.sh --venv $(VENV) --notebook-dir build/student-e2e --committed-dir notebooks $(E2E_ARGS)
 
+# The website: MathJax comes from npm (book/package-lock.json), the rest from the venv.
+book/node_modules/.package-lock.json: book/package-lock.json
+	cd book && npm ci --no-audit --no-fund --loglevel=error
+
+book: $(STAMP) book/node_modules/.package-lock.json
+	$(PY) tools/build_book.py
+
+book-test: book
+	bash tests/e2e/run.sh --book
+
 execute: $(COURSE)
 	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
 
 student: $(STAMP)
 	$(PY) tools/make_student.py
 
+grading: $(STAMP)
+	$(PY) tools/grading_metadata.py
+
+stamp: $(STAMP)
+	$(PY) tools/stamp_links.py
+
 bench: $(COURSE)
 	$(PY) benchmarks/bench.py
+
+# d2l 1.0.3 pins old packages and needs torchvision: it gets a venv of its own
+D2L_VENV := build/d2l-venv
+$(D2L_VENV)/.installed:
+	$(PYTHON) -m venv $(D2L_VENV)
+	$(D2L_VENV)/bin/python -m pip install --quiet torch==2.13.0 d2l==1.0.3
+	touch $@
+
+d2l-check: $(COURSE) $(D2L_VENV)/.installed
+	$(PY) tools/d2l_check.py --d2l-python $(D2L_VENV)/bin/python
 
 clean:
 	rm -rf $(VENV) build student .pytest_cache

@@ -21,17 +21,16 @@ class CourseNotFound(ImportError):
     """`import utils` would not import the course's package."""
 
 
-def check_utils() -> Path:
-    """Return where `import utils` finds the course, or raise
-    CourseNotFound."""
+def check_utils() -> None:
+    """Raise CourseNotFound unless `import utils` finds the course."""
     spec = importlib.util.find_spec("utils")
     origin = Path(spec.origin).resolve() if spec and spec.origin else None
     if origin == COURSE_UTILS:
-        return origin
+        return
     if spec is None:
         found = "finds nothing"
-    else:  # a module, or a folder without __init__.py (a namespace package)
-        found = f"finds {origin or list(spec.submodule_search_locations)}"
+    else:
+        found = f"finds {origin}"
     raise CourseNotFound(
         f"`import utils` {found}, not the course's package at "
         f"{COURSE_UTILS.parent}. A file or folder named utils next to this "

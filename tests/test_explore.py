@@ -69,11 +69,12 @@ def test_a_diverging_setting_is_drawn_and_said(capsys):
 
 def test_its_text_form_is_short_and_stable():
     text = explore_2d()._repr_mimebundle_()["text/plain"]
-    assert (
-        text == "Explorer(momentum, η = 0.2, β = 0.5: f = 0.0786 after 20 "
-        "steps; the sliders need a live kernel)"
+    assert text == (
+        "Explorer: momentum, η = 0.2, β = 0.5: f = 0.0786 after 20 steps\n"
+        "(the sliders need a live kernel)"
     )
     assert len(text) <= 110  # ipywidgets cuts longer ones
+    assert max(len(line) for line in text.split("\n")) <= 76
 
 
 def test_show_draws_the_current_setting_and_prints_it(capsys):

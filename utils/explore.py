@@ -189,13 +189,10 @@ class Explorer(widgets.VBox):
         live kernel); return the axes."""
         return show_2d(*self.settings(), ax=ax)
 
-    def __repr__(
-        self,
-    ) -> (
-        str
-    ):  # what a reader without a live kernel sees in place of the sliders
+    def __repr__(self) -> str:
+        """What a reader without a live kernel sees instead of sliders."""
         summary = run_2d(*self.settings())[1]
-        return f"Explorer({summary}; the sliders need a live kernel)"
+        return f"Explorer: {summary}\n(the sliders need a live kernel)"
 
 
 def explore_2d(

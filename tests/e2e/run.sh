@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the notebooks in a real JupyterLab in headless Chromium (see run.mjs).
 # Installs what it needs if missing: Debian's chromium (apt-get, as root) and playwright-core
-# (npm ci here). Arguments go to run.mjs: [--venv DIR] [--timeout SECONDS] [NOTEBOOK ...]
+# (npm ci here). Arguments go to run.mjs: [--venv DIR] [--timeout SECONDS] [NOTEBOOK ...];
+# with --book first, the website's check (book.mjs) runs instead: [--book DIR] [--width PX]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
@@ -24,4 +25,6 @@ if [ ! -f "$here/node_modules/playwright-core/package.json" ] \
     (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-exec node "$here/run.mjs" "$@"
+script=run.mjs
+if [ "${1:-}" = "--book" ]; then script=book.mjs; shift; fi
+exec node "$here/$script" "$@"
