@@ -40,7 +40,7 @@ $(COURSE): $(STAMP) optim_course.py $(shell find utils -type f -not -name '*.pyc
 	touch $@
 
 lab: $(COURSE)
-	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) $(LAB_ARGS) notebooks/
 
 test: lint $(COURSE)
 	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) tests notebooks
@@ -59,10 +59,15 @@ nbval: $(COURSE)
 
 # The browser test runs the student edition (what a student gets) and compares it with the
 # committed notebooks: one run checks JupyterLab, the edition and its checks' FAIL.
+# Two runs, one per core, each with its own JupyterLab, share the notebooks.
+E2E := bash tests/e2e/run.sh --venv $(VENV) --notebook-dir build/student-e2e --committed-dir notebooks
 e2e: $(COURSE)
 	rm -rf build/student-e2e
 	$(PY) tools/make_student.py --out build/student-e2e > /dev/null
-	bash tests/e2e/run.sh --venv $(VENV) --notebook-dir build/student-e2e --committed-dir notebooks $(E2E_ARGS)
+	bash tests/e2e/run.sh --help > /dev/null  # installs Chromium and playwright once
+	$(E2E) --shard 1/2 $(E2E_ARGS) > build/e2e-1.log 2>&1 & one=$$!; \
+	$(E2E) --shard 2/2 $(E2E_ARGS) > build/e2e-2.log 2>&1; two=$$?; \
+	wait $$one; one=$$?; cat build/e2e-1.log build/e2e-2.log; test $$one = 0 -a $$two = 0
 
 # The website: MathJax comes from npm (book/package-lock.json), the rest from the venv.
 book/node_modules/.package-lock.json: book/package-lock.json

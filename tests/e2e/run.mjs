@@ -2,11 +2,12 @@
 // outputs, run all cells through the menus as a reader would, and check what renders.
 //
 //   node tests/e2e/run.mjs [--venv DIR] [--timeout SECONDS] [--notebook-dir DIR]
-//                          [--committed-dir DIR] [NOTEBOOK ...]
+//                          [--committed-dir DIR] [--shard K/N] [NOTEBOOK ...]
 //   (--venv: default .venv; --timeout: whole run, default max(300, 60 + 50 per notebook);
 //    --notebook-dir: default notebooks/; NOTEBOOK: names or paths, default all, sorted;
 //    --committed-dir: where the executed notebooks with the expected outputs are, when the
-//    notebooks run are the student edition: default the notebook dir)
+//    notebooks run are the student edition: default the notebook dir; --shard K/N: run
+//    only every N-th notebook from the K-th (K = 1..N), so that N runs share the work)
 //
 // Use tests/e2e/run.sh (it installs Chromium and playwright-core first) or `make e2e`.
 // For each notebook it checks: no error and no stderr output, at least one image, the last
@@ -43,7 +44,7 @@ const WIDGET_OUTPUT = '.jp-NotebookPanel .jp-OutputArea-output:has(> .jupyter-wi
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
-  const opts = { venv: path.join(REPO, '.venv'), timeout: null, notebookDir: path.join(REPO, 'notebooks'), committedDir: null, notebooks: [] };
+  const opts = { venv: path.join(REPO, '.venv'), timeout: null, notebookDir: path.join(REPO, 'notebooks'), committedDir: null, shard: [1, 1], notebooks: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
@@ -51,6 +52,11 @@ function parseArgs(argv) {
     else if (a === '--timeout') opts.timeout = Number(value());
     else if (a === '--notebook-dir') opts.notebookDir = path.resolve(value());
     else if (a === '--committed-dir') opts.committedDir = path.resolve(value());
+    else if (a === '--shard') {
+      const m = /^(\d+)\/(\d+)$/.exec(value());
+      if (!m || !(Number(m[1]) >= 1 && Number(m[1]) <= Number(m[2]))) throw new Error('--shard must be K/N with 1 <= K <= N');
+      opts.shard = [Number(m[1]), Number(m[2])];
+    }
     else if (a === '-h' || a === '--help') { console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n\n')[0].replace(/^\/\/ ?/gm, '')); process.exit(0); }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else opts.notebooks.push(a);
@@ -503,6 +509,8 @@ function listNotebooks(opts) {
     ? opts.notebooks.map(n => path.resolve(fs.existsSync(n) ? n : path.join(opts.notebookDir, n)))
     : fs.readdirSync(opts.notebookDir).filter(f => f.endsWith('.ipynb')).sort().map(f => path.join(opts.notebookDir, f)));
   if (!files.length) throw new Error(`no notebooks in ${opts.notebookDir}`);
+  const [k, n] = opts.shard;
+  files.splice(0, files.length, ...files.filter((_, i) => i % n === k - 1));
   for (const f of files) {
     if (!fs.existsSync(f)) throw new Error(`no such notebook: ${f}`);
     if (path.relative(opts.notebookDir, f).startsWith('..')) throw new Error(`${f} is not inside ${opts.notebookDir}`);
@@ -629,7 +637,7 @@ async function run() {
   const ctx = {
     runId: randomBytes(8).toString('hex'),
     tmp: fs.mkdtempSync(path.join(os.tmpdir(), 'optim-e2e-')),
-    log: path.join(OUT_DIR, 'jupyter.log'),
+    log: path.join(OUT_DIR, opts.shard[1] > 1 ? `jupyter-${opts.shard[0]}.log` : 'jupyter.log'),
     deadline: new Deadline(opts.timeout),
     failures: [], passed: [],
   };
