@@ -1,11 +1,13 @@
 """The course through nbgrader's whole pipeline, with its own commands.
 
 A temporary course directory holds the committed notebooks as the source of
-one assignment, `course`. `nbgrader generate_assignment` releases all of
-them with its default settings; three made-up students submit some of them
-(autograding all would take minutes): untouched, the instructor's solutions,
-and one wrong answer. `nbgrader autograde` grades them and `nbgrader export`
-gives the scores. These are the commands TEACHING.md gives, in its order.
+one assignment, `course`, and a temporary exchange stands in for the class's
+JupyterHub. These are the commands of TEACHING.md, in its order:
+`generate_assignment` (default settings) and `release_assignment` by the
+teacher; `fetch_assignment` and `submit` by three made-up students, who hand
+in some notebooks (autograding all would take minutes): untouched, the
+instructor's solutions, and one wrong answer; then `collect`, `autograde`,
+`generate_feedback` and `export` by the teacher.
 """
 
 import csv
@@ -33,12 +35,17 @@ WRONG_ONE = (
     "01_gradient_descent_and_sgd",
     "step_sizes",
 )  # one exercise wrong
-CONFIG = 'c = get_config()\nc.CourseDirectory.course_id = "optim-course"\n'
+CONFIG = """c = get_config()
+c.CourseDirectory.course_id = "optim-course"
+c.Exchange.root = "{exchange}"
+"""
 
 
-def nbgrader(root: Path, *args: str) -> str:
-    """Run an nbgrader command in the course directory; return its log."""
-    env = dict(os.environ)
+def nbgrader(root: Path, *args: str, user: str = "teacher") -> str:
+    """Run an nbgrader command in `root` as `user`; return its log."""
+    env = dict(
+        os.environ, USER=user, LOGNAME=user
+    )  # who nbgrader says you are
     # nbgrader runs alembic by name: the venv's bin/ must be on PATH
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     result = subprocess.run(
@@ -57,12 +64,18 @@ def nbgrader(root: Path, *args: str) -> str:
 def course(tmp_path_factory):
     """A course directory with the assignment generated from the course."""
     root = tmp_path_factory.mktemp("course")
-    (root / "nbgrader_config.py").write_text(CONFIG)
+    exchange = root.parent / "exchange"
+    exchange.mkdir(exist_ok=True)
+    exchange.chmod(0o777)  # every user of the hub writes there
+    (root / "nbgrader_config.py").write_text(
+        CONFIG.format(exchange=exchange)
+    )
     source = root / "source" / "course"
     source.mkdir(parents=True)
     for path in NOTEBOOKS:
         shutil.copy(path, source / path.name)
     nbgrader(root, "generate_assignment", "course")
+    nbgrader(root, "release_assignment", "course")
     return root
 
 
@@ -106,11 +119,19 @@ def test_the_release_is_the_student_edition(course, path):
     assert "BEGIN SOLUTION" not in text and "*Answer.*" not in text
 
 
-def submit(course: Path, student: str, notebooks: dict) -> None:
-    folder = course / "submitted" / student / "course"
-    folder.mkdir(parents=True)
+def hand_in(course: Path, student: str, notebooks: dict) -> None:
+    """What a student does: fetch the assignment, work in it, submit."""
+    home = course.parent / "home" / student
+    home.mkdir(parents=True)
+    shutil.copy(course / "nbgrader_config.py", home)
+    nbgrader(home, "fetch_assignment", "course")
+    for name in list((home / "course").glob("*.ipynb")):
+        if name.name not in notebooks:
+            name.unlink()  # handed in: only the autograded notebooks
     for name, nb in notebooks.items():
-        nbformat.write(nb, folder / name)
+        nbformat.write(nb, home / "course" / name)
+    # on a hub each student is a user of their own; here --student says who
+    nbgrader(home, "submit", "course", f"--student={student}")
 
 
 def with_solutions(release, source, wrong=None):
@@ -162,11 +183,21 @@ def grades(course):
     }
     for student, notebooks in submissions.items():
         nbgrader(course, "db", "student", "add", student)
-        submit(course, student, notebooks)
+        hand_in(course, student, notebooks)
+    nbgrader(course, "collect", "course")
     nbgrader(course, "autograde", "course")
+    nbgrader(course, "generate_feedback", "course")
     nbgrader(course, "export", "--to", "grades.csv")
     with open(course / "grades.csv") as f:
         return {row["student_id"]: row for row in csv.DictReader(f)}
+
+
+def test_every_student_gets_feedback(course, grades):
+    for student in grades:
+        pages = list(
+            (course / "feedback" / student / "course").glob("*.html")
+        )
+        assert [p.stem for p in pages] == [Path(n).stem for n in AUTOGRADED]
 
 
 def test_untouched_scores_nothing(grades):
