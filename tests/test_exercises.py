@@ -97,10 +97,19 @@ WRONG = {
         ],
     },
     "07_yogi": {
-        "adamw": [
-            "pass",  # no decay
-            "p *= 1 - wd",  # decay without the learning rate
-            "p.grad += wd * p",  # L2, coupled: Adam(weight_decay=...)
+        "init_yogi_states_peer": [
+            # the course's start, v = 0
+            "return [(torch.zeros_like(p), torch.full_like(p, YOGI_S0)) "
+            "for p in params]",
+            # the two values swapped
+            "return [(torch.full_like(p, YOGI_S0), torch.zeros_like(p)) "
+            "for p in params]",
+            # one tensor for both moments
+            "return [(s, s) for s in "
+            "[torch.full_like(p, YOGI_S0) for p in params]]",
+            # numbers, not tensors shaped like the parameters
+            "return [(torch.tensor(YOGI_S0), torch.tensor(YOGI_S0)) "
+            "for p in params]",
         ],
         "init_yogi_states_from_grad": [
             "return [(torch.zeros_like(p), p.grad) for p in params]",

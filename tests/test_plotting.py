@@ -11,9 +11,11 @@ from utils.data import get_data
 from utils.online import run_online
 from utils.plotting import (
     plot,
+    plot_gap,
     plot_history,
     plot_history_pair,
     plot_online,
+    plot_spread,
     plot_sweeps,
     show_trace_1d,
     show_trace_2d,
@@ -223,3 +225,71 @@ def test_plot_online_draws_one_line_per_run_in_each_panel():
     axes = plot_online(runs, every=3, xscale="log")
     assert [len(ax.lines) for ax in axes] == [2, 2]
     assert list(axes[0].lines[0].get_xdata()) == [1, 4, 7, 10]
+
+
+def _history(losses, label=""):
+    epochs = [(i + 1) / len(losses) for i in range(len(losses))]
+    return History(
+        [200 * (i + 1) for i in range(len(losses))],
+        epochs,
+        [0.01] * len(losses),
+        list(losses),
+        label=label,
+    )
+
+
+def test_plot_history_draws_each_run_in_its_own_style():
+    runs = [_history([0.3, 0.2], "a"), _history([0.3, 0.2], "b")]
+    ax = plot_history(runs, styles=["-", "--"])
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "--"]
+    ax = plot_history(runs)
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "-"]
+
+
+def test_plot_gap_draws_each_run_minus_the_reference():
+    reference = _history([0.5, 0.4, 0.3], "ref")
+    runs = [_history([0.6, 0.4, 0.2], "a"), _history([0.5, 0.5], "b")]
+    ax = plot_gap(runs, reference, title="gap")
+    zero, a, b = ax.lines
+    assert list(zero.get_ydata()) == [0.0, 0.0]
+    assert np.allclose(a.get_ydata(), [0.1, 0.0, -0.1])
+    assert list(a.get_xdata()) == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert (
+        np.allclose(b.get_ydata(), [0.0, 0.1]) and len(b.get_xdata()) == 2
+    )
+    assert a.get_linestyle() != b.get_linestyle()
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == (
+        "epoch",
+        "loss minus ref's",
+        "gap",
+    )
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+
+
+def test_plot_spread_shades_from_the_lowest_to_the_highest_loss():
+    runs = [
+        _history([0.5, 0.2]),
+        _history([0.3, 0.4]),
+        _history([0.4, 0.3]),
+    ]
+    ax = plot_spread(runs, label="range")
+    (band,) = ax.collections
+    vertices = band.get_paths()[0].vertices
+    assert {tuple(v) for v in vertices} >= {
+        (0.5, 0.3),
+        (1.0, 0.2),
+        (0.5, 0.5),
+        (1.0, 0.4),
+    }
+    assert ax.get_legend_handles_labels()[1] == ["range"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("epoch", "loss")
+
+
+def test_show_trace_2d_draws_in_the_style_it_is_given():
+    ax = show_trace_2d([(0, 0), (1, 1)], label="a")
+    show_trace_2d(
+        [(0, 0), (1, 1)], ax=ax, label="b", fmt="--", contours=False
+    )
+    first, second = ax.lines
+    assert (first.get_linestyle(), first.get_marker()) == ("-", "o")
+    assert (second.get_linestyle(), second.get_marker()) == ("--", "None")

@@ -66,9 +66,10 @@ def plot_history(
     ax=None,
     ylim=None,
     title: str = "",
+    styles: Sequence[str] = (),
 ):
     """Plot the full-data loss of one or several training runs against
-    epochs, examples or seconds."""
+    epochs, examples or seconds (`styles`: a line style per run)."""
     histories = (
         [histories]
         if not isinstance(histories, (list, tuple))
@@ -76,8 +77,13 @@ def plot_history(
     )
     labels = list(labels) or [h.label for h in histories]
     ax = _axes(ax)
-    for history, label in zip(histories, labels):
-        ax.plot(getattr(history, x), history.losses, label=label or None)
+    for i, (history, label) in enumerate(zip(histories, labels)):
+        ax.plot(
+            getattr(history, x),
+            history.losses,
+            styles[i] if i < len(styles) else "-",
+            label=label or None,
+        )
     xlabels = {
         "epochs": "epoch",
         "examples": "examples seen",
@@ -99,6 +105,61 @@ def plot_history(
             va="center",
             transform=ax.transAxes,
         )
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_spread(histories, *, ax=None, label: str = "", color: str = "C0"):
+    """Shade the range of the loss (lowest to highest) over runs evaluated
+    at the same points, against epochs."""
+    losses = np.array([h.losses for h in histories], dtype=float)
+    ax = _axes(ax)
+    ax.fill_between(
+        histories[0].epochs,
+        losses.min(axis=0),
+        losses.max(axis=0),
+        color=color,
+        alpha=0.2,
+        linewidth=0,
+        label=label or None,
+    )
+    ax.set(xlabel="epoch", ylabel="loss")
+    return ax
+
+
+def plot_gap(
+    histories,
+    reference,
+    *,
+    ax=None,
+    title: str = "",
+    styles: Sequence[str] = ("-", "--", "-.", ":"),
+):
+    """Plot each run's loss minus the loss of `reference` at the same
+    evaluation points, against epochs."""
+    histories = (
+        [histories]
+        if not isinstance(histories, (list, tuple))
+        else list(histories)
+    )
+    ax = _axes(ax)
+    ax.axhline(0.0, color="0.4", linewidth=0.8)
+    for i, history in enumerate(histories):
+        n = min(len(history.losses), len(reference.losses))
+        gap = np.subtract(history.losses[:n], reference.losses[:n])
+        ax.plot(
+            history.epochs[:n],
+            gap,
+            styles[i % len(styles)],
+            label=history.label or None,
+        )
+    ax.set(
+        xlabel="epoch",
+        ylabel=f"loss minus {reference.label}'s",
+        title=title,
+    )
+    if any(h.label for h in histories):
+        ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
     return ax
 
@@ -152,9 +213,10 @@ def show_trace_2d(
     xlim=(-5.5, 1.0),
     ylim=(-3.0, 1.0),
     contours: bool = True,
+    fmt: str = "-o",
 ):
     """Show a 2-D trajectory on the contours of f (d2l's `show_trace_2d`);
-    return the axes."""
+    return the axes (`fmt`: line and marker style)."""
     ax = _axes(ax)
     if contours:
         x1, x2 = np.meshgrid(
@@ -166,7 +228,7 @@ def show_trace_2d(
     ax.plot(
         points[:, 0],
         points[:, 1],
-        "-o",
+        fmt,
         markersize=3,
         label=label,
         color=None if label else "#ff7f0e",

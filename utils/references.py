@@ -15,14 +15,23 @@ import torch
 from .optimizers import YOGI_S0
 
 
-def yogi(params, lr=1e-2, betas=(0.9, 0.999), eps=1e-3, s0=YOGI_S0):
-    """torch_optimizer.Yogi from v = 0 and s = s0 (left alone, it starts v
-    at its initial accumulator too)."""
+def yogi(
+    params,
+    lr=1e-2,
+    betas=(0.9, 0.999),
+    eps=1e-3,
+    s0=YOGI_S0,
+    preset: bool = True,
+):
+    """torch_optimizer.Yogi from v = 0 and s = s0 (preset=False: left alone,
+    it starts v at its initial accumulator s0 too)."""
     import torch_optimizer
 
     optimizer = torch_optimizer.Yogi(
         params, lr=lr, betas=betas, eps=eps, initial_accumulator=s0
     )
+    if not preset:
+        return optimizer
     for p in optimizer.param_groups[0]["params"]:
         optimizer.state[p] = {
             "step": 0,
