@@ -14,12 +14,14 @@ from utils.plotting import (
     plot_history,
     plot_history_pair,
     plot_online,
+    plot_scheduled_runs,
     plot_sweeps,
     show_trace_1d,
     show_trace_2d,
     show_traces_2d,
 )
 from utils.quadratic import f_2d
+from utils.schedules import CosineScheduler
 from utils.sweep import Sweep
 from utils.training import History, train
 
@@ -223,3 +225,42 @@ def test_plot_online_draws_one_line_per_run_in_each_panel():
     axes = plot_online(runs, every=3, xscale="log")
     assert [len(ax.lines) for ax in axes] == [2, 2]
     assert list(axes[0].lines[0].get_xdata()) == [1, 4, 7, 10]
+
+
+def test_plot_scheduled_runs_draws_losses_and_learning_rates(airfoil_file):
+    schedules = [lambda k: 0.05, CosineScheduler(150, 0.2, warmup_steps=10)]
+    runs = [
+        train(
+            O.sgd,
+            O.init_sgd_states,
+            {},
+            *get_data(10),
+            num_epochs=1,
+            schedule=schedule,
+            label=label,
+            plot=False,
+        )
+        for schedule, label in zip(schedules, ["constant", "cosine"])
+    ]
+    axes = plot_scheduled_runs(
+        runs, schedules, updates_per_epoch=150, yscale="log"
+    )
+    assert [ax.get_xlabel() for ax in axes] == ["epoch", "epoch"]
+    assert [ax.get_ylabel() for ax in axes] == ["loss", "learning rate η"]
+    assert axes[0].get_yscale() == "log"
+    assert [list(line.get_ydata()) for line in axes[0].lines] == [
+        run.losses for run in runs
+    ]
+    constant, cosine = axes[1].lines
+    assert list(constant.get_ydata()) == [0.05] * 150
+    assert list(cosine.get_ydata()) == [schedules[1](k) for k in range(150)]
+    assert list(cosine.get_xdata()) == [k / 150 for k in range(150)]
+    assert all(ax.get_legend() is None for ax in axes)
+    assert [
+        t.get_text() for t in axes[0].figure.legends[0].get_texts()
+    ] == [
+        "constant",
+        "cosine",
+    ]
+    with pytest.raises(ValueError, match="one schedule per run"):
+        plot_scheduled_runs(runs, schedules[:1], updates_per_epoch=150)

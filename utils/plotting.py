@@ -303,3 +303,47 @@ def plot_history_pair(
             handles, labels, loc="outside right center", fontsize="small"
         )
     return axes
+
+
+def plot_scheduled_runs(
+    histories,
+    schedules,
+    *,
+    updates_per_epoch: int,
+    ylim=None,
+    yscale: str = "linear",
+    titles=("loss against epochs", "learning rate against epochs"),
+):
+    """Two panels side by side: each run's loss, and the learning rate its
+    schedule gave each of its updates, both against epochs; one legend."""
+    histories, schedules = list(histories), list(schedules)
+    if len(histories) != len(schedules):
+        raise ValueError(
+            f"one schedule per run: {len(histories)} runs, "
+            f"{len(schedules)} schedules"
+        )
+    fig, axes = plt.subplots(
+        1,
+        2,
+        figsize=(FIGSIZE[0] * 2.4, FIGSIZE[1] * 1.2),
+        layout="constrained",
+    )
+    plot_history(histories, ax=axes[0], ylim=ylim, title=titles[0])
+    axes[0].set_yscale(yscale)
+    if axes[0].get_legend() is not None:
+        axes[0].get_legend().remove()
+    for history, schedule in zip(histories, schedules):
+        updates = np.arange(history.steps)
+        axes[1].plot(
+            updates / updates_per_epoch,
+            [schedule(k) for k in updates],
+            label=history.label or None,
+        )
+    axes[1].set(xlabel="epoch", ylabel="learning rate η", title=titles[1])
+    axes[1].grid(True, alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if labels:
+        fig.legend(
+            handles, labels, loc="outside right center", fontsize="small"
+        )
+    return axes
