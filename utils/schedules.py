@@ -6,15 +6,16 @@ learning rate of the first update. A schedule keeps no state: the same step
 always gives the same learning rate, in any order of calls. The class names
 and arguments are those of d2l's PyTorch edition where it has them
 (`SquareRootScheduler`, `FactorScheduler`, `CosineScheduler`); notebook 9
-says where d2l's classes behave differently. None of this code calls
-`torch.optim` (a test reads the source): the tests check each schedule
-against its `torch.optim.lr_scheduler` twin.
+says where d2l's classes behave differently. Each class checks its
+arguments and calls one plain function of the step, `square_root`,
+`exponential`, `multi_step` or `cosine`: the formulas, which the notebook
+shows. None of this code calls `torch.optim` (a test reads the source): the
+tests check each schedule against its `torch.optim.lr_scheduler` twin.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass
 
 
@@ -60,6 +61,33 @@ def _step(step) -> int:
         raise
 
 
+def square_root(t, lr):
+    """lr / sqrt(t + 1)."""
+    return lr * (t + 1) ** -0.5
+
+
+def exponential(t, factor, stop_factor_lr, base_lr):
+    """base_lr * factor^t, never below stop_factor_lr."""
+    return max(stop_factor_lr, base_lr * factor**t)
+
+
+def multi_step(t, milestones, factor, base_lr):
+    """base_lr, times factor once for each milestone already reached."""
+    return base_lr * factor ** sum(t >= m for m in milestones)
+
+
+def cosine(t, max_update, base_lr, final_lr, warmup_steps, warmup_begin_lr):
+    """A linear warmup, a half cosine to final_lr at max_update, then
+    final_lr."""
+    if t < warmup_steps:
+        increase = (base_lr - warmup_begin_lr) * t / warmup_steps
+        return warmup_begin_lr + increase
+    if t <= max_update:
+        angle = math.pi * (t - warmup_steps) / (max_update - warmup_steps)
+        return final_lr + (base_lr - final_lr) * (1 + math.cos(angle)) / 2
+    return final_lr
+
+
 @dataclass(frozen=True)
 class SquareRootScheduler:
     """eta_t = lr / sqrt(t + 1): the decay of the convex guarantees (d2l's
@@ -71,7 +99,7 @@ class SquareRootScheduler:
         _number("lr", self.lr, low=0, strict=True)
 
     def __call__(self, step: int) -> float:
-        return self.lr * (_step(step) + 1) ** -0.5
+        return square_root(_step(step), self.lr)
 
 
 @dataclass(frozen=True)
@@ -90,8 +118,8 @@ class FactorScheduler:
         _number("base_lr", self.base_lr, low=0, strict=True)
 
     def __call__(self, step: int) -> float:
-        return max(
-            self.stop_factor_lr, self.base_lr * self.factor ** _step(step)
+        return exponential(
+            _step(step), self.factor, self.stop_factor_lr, self.base_lr
         )
 
 
@@ -124,8 +152,9 @@ class MultiStepScheduler:
         _number("base_lr", self.base_lr, low=0, strict=True)
 
     def __call__(self, step: int) -> float:
-        passed = bisect_right(self.milestones, _step(step))
-        return self.base_lr * self.factor**passed
+        return multi_step(
+            _step(step), self.milestones, self.factor, self.base_lr
+        )
 
 
 @dataclass(frozen=True)
@@ -156,15 +185,11 @@ class CosineScheduler:
             )
 
     def __call__(self, step: int) -> float:
-        t = _step(step)
-        if t < self.warmup_steps:
-            rise = (self.base_lr - self.warmup_begin_lr) * t
-            return self.warmup_begin_lr + rise / self.warmup_steps
-        if t <= self.max_update:
-            span = self.max_update - self.warmup_steps
-            angle = math.pi * (t - self.warmup_steps) / span
-            return (
-                self.final_lr
-                + (self.base_lr - self.final_lr) * (1 + math.cos(angle)) / 2
-            )
-        return self.final_lr
+        return cosine(
+            _step(step),
+            self.max_update,
+            self.base_lr,
+            self.final_lr,
+            self.warmup_steps,
+            self.warmup_begin_lr,
+        )
