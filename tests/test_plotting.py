@@ -248,6 +248,9 @@ def test_plot_scheduled_runs_draws_losses_and_learning_rates(airfoil_file):
     assert [ax.get_xlabel() for ax in axes] == ["epoch", "epoch"]
     assert [ax.get_ylabel() for ax in axes] == ["loss", "learning rate η"]
     assert axes[0].get_yscale() == "log"
+    assert axes[0].yaxis.get_major_formatter()(0.1, 0) == "0.1"
+    minor = axes[0].yaxis.get_minor_formatter()
+    assert [minor(v, 0) for v in (0.3, 0.4, 2.0)] == ["0.3", "", "2"]
     assert [list(line.get_ydata()) for line in axes[0].lines] == [
         run.losses for run in runs
     ]

@@ -3,6 +3,7 @@ quadratic, line plots."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -305,6 +306,18 @@ def plot_history_pair(
     return axes
 
 
+def _plain(value, _position) -> str:
+    """A tick label without powers of ten."""
+    return f"{value:g}"
+
+
+def _plain_minor(value, _position) -> str:
+    """A minor tick label of a log axis: 2, 3 and 5 times a power of ten
+    only, so that labels do not crowd."""
+    leading = value / 10 ** math.floor(math.log10(value))
+    return f"{value:g}" if round(leading) in (2, 3, 5) else ""
+
+
 def plot_scheduled_runs(
     histories,
     schedules,
@@ -330,6 +343,9 @@ def plot_scheduled_runs(
     )
     plot_history(histories, ax=axes[0], ylim=ylim, title=titles[0])
     axes[0].set_yscale(yscale)
+    if yscale == "log":  # 0.5 and 2 rather than 5 x 10^-1 and 2 x 10^0
+        axes[0].yaxis.set_major_formatter(_plain)
+        axes[0].yaxis.set_minor_formatter(_plain_minor)
     if axes[0].get_legend() is not None:
         axes[0].get_legend().remove()
     for history, schedule in zip(histories, schedules):
