@@ -140,6 +140,15 @@ WRONG = {
             "return history, max(history)",  # bias-corrected
         ],
     },
+    "09_schedules": {
+        "poly": [
+            "return base_lr * (1 - t / max_update) ** power",  # no floor
+            "return base_lr * (1 - min(t + 1, max_update) / max_update) "
+            "** power",  # t off by one
+            "return base_lr * (1 - min(t, max_update) / max_update)",
+            "return 0.2 * (1 - min(t, 300) / 300) ** 2",  # one setting only
+        ],
+    },
     "12_comparison": {
         "largest_stable_lr": [
             "return 0.9530692",  # the airfoil value only
