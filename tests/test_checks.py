@@ -8,9 +8,12 @@ from utils import optimizers as O
 from utils.checks import (
     check_function,
     check_optimizer,
+    check_schedule,
     differences,
+    torch_schedule,
     with_lr_schedule,
 )
+from utils.schedules import CosineScheduler
 
 
 def SGD(p):
@@ -214,3 +217,49 @@ def test_messages_fit_a_notebook_line(capsys):
     assert (
         len(err.splitlines()) > 3 and max(map(len, err.splitlines())) <= 76
     )
+
+
+def cosine_annealing(optimizer):
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=30)
+
+
+def test_torch_schedule_reads_the_lr_of_each_update():
+    lrs = torch_schedule(
+        lambda opt: torch.optim.lr_scheduler.MultiStepLR(opt, [2], 0.1),
+        1.0,
+        4,
+    )
+    assert lrs == pytest.approx([1.0, 1.0, 0.1, 0.1])
+
+
+def test_check_schedule_passes_a_twin_on_stdout(capsys):
+    check_schedule(
+        CosineScheduler(30, base_lr=0.5),
+        cosine_annealing,
+        0.5,
+        31,
+        name="CosineAnnealingLR",
+    )
+    out, err = capsys.readouterr()
+    assert out == (
+        "PASS: CosineScheduler agrees with CosineAnnealingLR at all 31 "
+        "updates\n  (within 1e-12).\n"
+    )
+    assert err == ""
+
+
+@pytest.mark.parametrize(
+    "schedule, says",
+    [
+        (lambda k: 0.5, "gives update 1 the learning rate 0.5;"),
+        (CosineScheduler(30, base_lr=0.5, final_lr=1e-9), "update 1 "),
+        (lambda k: [0.5][k], "raised IndexError"),
+    ],
+)
+def test_check_schedule_fails_a_difference_on_stderr(
+    capsys, schedule, says
+):
+    check_schedule(schedule, cosine_annealing, 0.5, 31, hint="look")
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("FAIL") and says in err
+    assert err.rstrip().endswith("Hint: look")

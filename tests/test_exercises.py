@@ -74,6 +74,25 @@ WRONG = {
             "p -= lr * p.grad / torch.sqrt(s - m**2 + eps)",  # eps inside
         ],
     },
+    "05_adadelta": {
+        "adadelta_steps": [
+            "s = rho * s + (1 - rho) * g**2\n"
+            "step = (delta + eps) ** 0.5 / (s + eps) ** 0.5 * g\n"
+            "lengths.append(abs(step))",  # delta never updated
+            "s = rho * s + (1 - rho) * g**2\n"
+            "step = (delta**0.5 + eps) / (s**0.5 + eps) * g\n"
+            "delta = rho * delta + (1 - rho) * step**2\n"
+            "lengths.append(abs(step))",  # eps outside the roots
+            "s = rho * s + (1 - rho) * g**2\n"
+            "step = (delta + eps) ** 0.5 / (s + eps) ** 0.5 * g\n"
+            "delta = rho * delta + (1 - rho) * g**2\n"  # averages g^2
+            "lengths.append(abs(step))",
+            "s = rho * s + (1 - rho) * g**2\n"
+            "delta = rho * delta + (1 - rho) * s\n"  # delta first
+            "step = (delta + eps) ** 0.5 / (s + eps) ** 0.5 * g\n"
+            "lengths.append(abs(step))",
+        ],
+    },
     "06_adam": {
         "adam_no_bias_correction": [
             "v = beta1 * v + (1 - beta1) * p.grad\n"
@@ -128,6 +147,15 @@ WRONG = {
             "    s = beta2 * s + (1 - beta2) * g**2\n"
             "    history.append(s / (1 - beta2**t))\n"
             "return history, max(history)",  # bias-corrected
+        ],
+    },
+    "09_schedules": {
+        "poly": [
+            "return base_lr * (1 - t / max_update) ** power",  # no floor
+            "return base_lr * (1 - min(t + 1, max_update) / max_update) "
+            "** power",  # t off by one
+            "return base_lr * (1 - min(t, max_update) / max_update)",
+            "return 0.2 * (1 - min(t, 300) / 300) ** 2",  # one setting only
         ],
     },
     "12_comparison": {

@@ -1,5 +1,6 @@
 """The committed notebooks: executed in order, free of errors, ending with a
-plot, and showing the very optimizer code that utils.optimizers holds."""
+plot, and showing the very optimizer and schedule code that
+utils.optimizers and utils.schedules hold."""
 
 import ast
 import inspect
@@ -8,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import optimizers
+from utils import optimizers, schedules
 
 NOTEBOOKS = sorted(
     (Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")
@@ -80,20 +81,31 @@ def _functions(source: str):
 
 REFERENCE = {
     name: _functions(inspect.getsource(fn))[name]
-    for name, fn in inspect.getmembers(optimizers, inspect.isfunction)
-    if fn.__module__ == optimizers.__name__ and not name.startswith("_")
+    for module in (optimizers, schedules)
+    for name, fn in inspect.getmembers(module, inspect.isfunction)
+    if fn.__module__ == module.__name__ and not name.startswith("_")
 }
+
+
+def test_the_shown_modules_do_not_share_a_function_name():
+    names = [
+        name
+        for module in (optimizers, schedules)
+        for name, fn in inspect.getmembers(module, inspect.isfunction)
+        if fn.__module__ == module.__name__ and not name.startswith("_")
+    ]
+    assert len(names) == len(set(names)) == len(REFERENCE)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_optimizer_code_shown_is_the_code_in_utils(path):
-    """A notebook that defines a function utils.optimizers also defines must
-    define it identically."""
+    """A notebook that defines a function utils.optimizers or
+    utils.schedules also defines must define it identically."""
     for cell in code_cells(path):
         for name, dump in _functions(cell.source).items():
             if name in REFERENCE:
                 assert dump == REFERENCE[name], (
-                    f"{path.name}: {name} differs from utils/optimizers.py"
+                    f"{path.name}: {name} differs from its copy in utils"
                 )
 
 

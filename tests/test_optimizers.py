@@ -54,6 +54,13 @@ REFERENCES = {
             lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-6),
         ),
     ],
+    "adadelta": [
+        ({}, lambda p: torch.optim.Adadelta(p)),
+        (
+            {"lr": 0.5, "rho": 0.8, "eps": 1e-4},
+            lambda p: torch.optim.Adadelta(p, lr=0.5, rho=0.8, eps=1e-4),
+        ),
+    ],
     "adam": [
         ({"lr": 0.02}, lambda p: torch.optim.Adam(p, lr=0.02)),
         (
@@ -221,6 +228,7 @@ TORCH_TWINS = {
     "sgd_momentum": (torch.optim.SGD, {}),
     "adagrad": (torch.optim.Adagrad, {}),
     "rmsprop": (torch.optim.RMSprop, {"gamma": "alpha"}),
+    "adadelta": (torch.optim.Adadelta, {}),
     "adam": (torch.optim.Adam, {}),
     "amsgrad": (torch.optim.Adam, {}),
     "yogi": (torch_optimizer.Yogi, {}),
@@ -276,6 +284,7 @@ def test_registered_parts_keep_the_reading_order():
         "sgd_momentum",
         "adagrad",
         "rmsprop",
+        "adadelta",
         "adam",
         "yogi",
         "amsgrad",

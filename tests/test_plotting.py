@@ -15,6 +15,7 @@ from utils.plotting import (
     plot_history,
     plot_history_pair,
     plot_online,
+    plot_scheduled_runs,
     plot_spread,
     plot_sweeps,
     show_trace_1d,
@@ -22,6 +23,7 @@ from utils.plotting import (
     show_traces_2d,
 )
 from utils.quadratic import f_2d
+from utils.schedules import CosineScheduler
 from utils.sweep import Sweep
 from utils.training import History, train
 
@@ -293,3 +295,45 @@ def test_show_trace_2d_draws_in_the_style_it_is_given():
     first, second = ax.lines
     assert (first.get_linestyle(), first.get_marker()) == ("-", "o")
     assert (second.get_linestyle(), second.get_marker()) == ("--", "None")
+
+
+def test_plot_scheduled_runs_draws_losses_and_learning_rates(airfoil_file):
+    schedules = [lambda k: 0.05, CosineScheduler(150, 0.2, warmup_steps=10)]
+    runs = [
+        train(
+            O.sgd,
+            O.init_sgd_states,
+            {},
+            *get_data(10),
+            num_epochs=1,
+            schedule=schedule,
+            label=label,
+            plot=False,
+        )
+        for schedule, label in zip(schedules, ["constant", "cosine"])
+    ]
+    axes = plot_scheduled_runs(
+        runs, schedules, updates_per_epoch=150, yscale="log"
+    )
+    assert [ax.get_xlabel() for ax in axes] == ["epoch", "epoch"]
+    assert [ax.get_ylabel() for ax in axes] == ["loss", "learning rate η"]
+    assert axes[0].get_yscale() == "log"
+    assert axes[0].yaxis.get_major_formatter()(0.1, 0) == "0.1"
+    minor = axes[0].yaxis.get_minor_formatter()
+    assert [minor(v, 0) for v in (0.3, 0.4, 2.0)] == ["0.3", "", "2"]
+    assert [list(line.get_ydata()) for line in axes[0].lines] == [
+        run.losses for run in runs
+    ]
+    constant, cosine = axes[1].lines
+    assert list(constant.get_ydata()) == [0.05] * 150
+    assert list(cosine.get_ydata()) == [schedules[1](k) for k in range(150)]
+    assert list(cosine.get_xdata()) == [k / 150 for k in range(150)]
+    assert all(ax.get_legend() is None for ax in axes)
+    assert [
+        t.get_text() for t in axes[0].figure.legends[0].get_texts()
+    ] == [
+        "constant",
+        "cosine",
+    ]
+    with pytest.raises(ValueError, match="one schedule per run"):
+        plot_scheduled_runs(runs, schedules[:1], updates_per_epoch=150)

@@ -8,7 +8,8 @@ import pytest
 
 from utils import optimizers as O
 from utils.data import get_data
-from utils.sweep import Sweep, sweep_lr, sweep_lrs
+from utils.schedules import CosineScheduler, FactorScheduler
+from utils.sweep import Sweep, sweep_lr, sweep_lrs, sweep_schedules
 from utils.training import train
 
 NAMES = list(O.registered("classic"))
@@ -203,3 +204,74 @@ def test_the_callers_hyperparameters_are_not_mutated(airfoil_file):
     hyperparams = {"beta1": 0.8}
     sweep_lr(O.adam, O.init_adam_states, [0.01], hyperparams, num_epochs=1)
     assert hyperparams == {"beta1": 0.8}
+
+
+SCHEDULES = {
+    "constant": lambda step: 0.05,
+    "cosine": CosineScheduler(300, 0.2, warmup_steps=20),
+    "factor": FactorScheduler(0.99, 1e-3, 0.3),
+}
+
+
+@pytest.mark.parametrize(
+    "name, hyperparams", [("sgd", {}), ("adam", {"beta1": 0.8})]
+)
+def test_each_scheduled_model_is_the_run_train_makes(
+    airfoil_file, name, hyperparams
+):
+    fn, init = fn_and_init(name)
+    finals = sweep_schedules(
+        fn, init, SCHEDULES, hyperparams, orders=(0, 3)
+    )
+    assert list(finals) == list(SCHEDULES)
+    for label, schedule in SCHEDULES.items():
+        for i, order in enumerate((0, 3)):
+            history = train(
+                fn,
+                init,
+                hyperparams,
+                *get_data(10, seed=order),
+                num_epochs=2,
+                schedule=schedule,
+                plot=False,
+            )
+            assert finals[label][i] == pytest.approx(
+                history.losses[-1], abs=1e-5
+            ), (label, order)
+
+
+def test_a_diverging_schedule_is_inf_and_leaves_the_others_alone(
+    airfoil_file,
+):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        finals = sweep_schedules(
+            O.sgd,
+            O.init_sgd_states,
+            {"huge": lambda step: 50.0, "fine": lambda step: 0.05},
+        )
+    assert finals["huge"] == [math.inf]
+    assert finals["fine"][0] == pytest.approx(
+        train_final_loss("sgd", 0.05), abs=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    "schedules, hyperparams, kwargs, message",
+    [
+        ({}, {}, {}, "schedules must map at least one label"),
+        ([lambda step: 0.1], {}, {}, "schedules must map"),
+        ({"a": 0.1}, {}, {}, r"schedules\['a'\] must be a schedule"),
+        ({"a": lambda step: 0.1}, {"lr": 0.1}, {}, "leave hyperparams"),
+        ({"a": lambda step: 0.1}, {"betas": 0.9}, {}, "does not read"),
+        ({"a": lambda step: 0.1}, {}, {"num_epochs": 0}, "num_epochs"),
+        ({"a": lambda step: 0.1}, {}, {"orders": ()}, "orders must name"),
+    ],
+)
+def test_bad_schedule_sweeps_are_rejected(
+    schedules, hyperparams, kwargs, message
+):
+    with pytest.raises(ValueError, match=message):
+        sweep_schedules(
+            O.sgd, O.init_sgd_states, schedules, hyperparams, **kwargs
+        )

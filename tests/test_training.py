@@ -132,6 +132,39 @@ def test_the_evaluation_schedule(before, after, expected):
     assert evaluates(before, after) == expected
 
 
+def test_eval_every_batch_records_the_loss_after_every_update(data):
+    every = train(
+        O.sgd,
+        O.init_sgd_states,
+        {"lr": 0.05},
+        *get_data(10),
+        num_epochs=1,
+        plot=False,
+        eval_every=10,
+    )
+    usual = train(
+        O.sgd,
+        O.init_sgd_states,
+        {"lr": 0.05},
+        *get_data(10),
+        num_epochs=1,
+        plot=False,
+    )
+    assert every.examples == [10 * (k + 1) for k in range(150)]
+    # the same run, seen more often
+    assert every.losses[19::20] == usual.losses
+    for bad in (0, -10, 2.5, True):
+        with pytest.raises(ValueError, match="eval_every must be"):
+            train(
+                O.sgd,
+                O.init_sgd_states,
+                {"lr": 0.05},
+                *get_data(10),
+                plot=False,
+                eval_every=bad,
+            )
+
+
 def test_same_seed_same_run(data):
     a = train(
         O.sgd,

@@ -87,6 +87,56 @@ def with_lr_schedule(optimizer, factor):
     return SimpleNamespace(step=step, optimizer=optimizer)
 
 
+def torch_schedule(make_scheduler, base_lr: float, steps: int) -> list:
+    """The learning rates a `torch.optim.lr_scheduler` gives updates 0, 1,
+    ..., steps - 1 of an optimizer that starts at `base_lr`, stepped after
+    each update as torch's documentation does."""
+    params = [torch.zeros(1, requires_grad=True)]
+    optimizer = torch.optim.SGD(params, lr=base_lr)
+    scheduler = make_scheduler(optimizer)
+    lrs = []
+    for _ in range(steps):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return lrs
+
+
+def check_schedule(
+    schedule,
+    make_scheduler,
+    base_lr: float,
+    steps: int,
+    name: str = "",
+    tol: float = 1e-12,
+    hint: str = "",
+) -> None:
+    """Print PASS if `schedule(k)` is the learning rate the torch scheduler
+    `make_scheduler(optimizer)` gives update k, for every k < steps (within
+    a relative `tol`), else FAIL and a hint."""
+    ref_name = name or "the reference"
+    label = getattr(schedule, "__name__", None) or type(schedule).__name__
+    theirs = torch_schedule(make_scheduler, base_lr, steps)
+    for k, lr in enumerate(theirs):
+        try:
+            ours = float(schedule(k))
+        # a reader's code may fail in any way: report it, do not crash
+        except Exception as exc:
+            _fail(_crash(schedule, exc), hint)
+            return
+        if not abs(ours - lr) <= tol * abs(lr) + 1e-15:
+            _fail(
+                f"{label} gives update {k} the learning rate {ours:.6g}; "
+                f"{ref_name} gives {lr:.6g}.",
+                hint,
+            )
+            return
+    _say(
+        f"PASS: {label} agrees with {ref_name} at all {steps} updates "
+        f"(within {tol:.0e})."
+    )
+
+
 def _crash(fn, exc: Exception) -> str:
     """How to report an exception raised by the reader's code."""
     name = getattr(fn, "__name__", "your code")

@@ -3,13 +3,13 @@ their registry.
 
 Every optimizer updates the parameters in place from their `.grad` and
 leaves the gradients alone: the training loop zeroes them, as it would for
-`torch.optim`. `eps` sits outside the square root, where `torch.optim` puts
-it. Each function is written to be read on its own: the notebooks show these
-very lines (a test keeps them identical). A hyperparameter left out takes
-torch.optim's default (the paper's, for Yogi); one read as
-`hyperparams["key"]` has no default and must be given. The functions are the
-one place the defaults are written: `OPTIMIZERS` reads them from the code
-(`utils.hyperparams`).
+`torch.optim`. `eps` sits where `torch.optim` puts it: outside the square
+root, but inside both roots in Adadelta. Each function is written to be
+read on its own: the notebooks show these very lines (a test keeps them
+identical). A hyperparameter left out takes torch.optim's default (the
+paper's, for Yogi); one read as `hyperparams["key"]` has no default and
+must be given. The functions are the one place the defaults are written:
+`OPTIMIZERS` reads them from the code (`utils.hyperparams`).
 """
 
 from __future__ import annotations
@@ -81,6 +81,24 @@ def rmsprop(params, states, hyperparams):
         for p, (s,) in zip(params, states):
             s[:] = gamma * s + (1 - gamma) * p.grad**2
             p -= lr * p.grad / (torch.sqrt(s) + eps)
+
+
+def init_adadelta_states(params):
+    """Adadelta keeps leaky averages s of g^2 and delta of the squared
+    rescaled gradients, both 0."""
+    return [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
+
+
+def adadelta(params, states, hyperparams):
+    """Adadelta: x <- x - lr g', g' = sqrt(delta + eps) g / sqrt(s + eps)"""
+    lr, eps = hyperparams.get("lr", 1.0), hyperparams.get("eps", 1e-6)
+    rho = hyperparams.get("rho", 0.9)
+    with torch.no_grad():
+        for p, (s, delta) in zip(params, states):
+            s[:] = rho * s + (1 - rho) * p.grad**2
+            g = torch.sqrt(delta + eps) / torch.sqrt(s + eps) * p.grad
+            delta[:] = rho * delta + (1 - rho) * g**2
+            p -= lr * g
 
 
 def init_adam_states(params):
@@ -213,6 +231,15 @@ OPTIMIZERS: dict[str, Spec] = {
         {"lr": 0.4, "gamma": 0.9},
         knob="gamma",
         symbol="γ",
+    ),
+    "adadelta": Spec(
+        adadelta,
+        init_adadelta_states,
+        "Adadelta",
+        "classic",
+        {"lr": 1.0, "rho": 0.9},
+        knob="rho",
+        symbol="ρ",
     ),
     "adam": Spec(
         adam,

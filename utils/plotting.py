@@ -3,6 +3,7 @@ quadratic, line plots."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -359,6 +360,65 @@ def plot_history_pair(
         plot_history(histories, x=x, ax=ax, ylim=ylim, title=title)
         if ax.get_legend() is not None:
             ax.get_legend().remove()
+    handles, labels = axes[0].get_legend_handles_labels()
+    if labels:
+        fig.legend(
+            handles, labels, loc="outside right center", fontsize="small"
+        )
+    return axes
+
+
+def _plain(value, _position) -> str:
+    """A tick label without powers of ten."""
+    return f"{value:g}"
+
+
+def _plain_minor(value, _position) -> str:
+    """A minor tick label of a log axis: 2, 3 and 5 times a power of ten
+    only, so that labels do not crowd."""
+    leading = value / 10 ** math.floor(math.log10(value))
+    return f"{value:g}" if round(leading) in (2, 3, 5) else ""
+
+
+def plot_scheduled_runs(
+    histories,
+    schedules,
+    *,
+    updates_per_epoch: int,
+    ylim=None,
+    yscale: str = "linear",
+    titles=("loss against epochs", "learning rate against epochs"),
+):
+    """Two panels side by side: each run's loss, and the learning rate its
+    schedule gave each of its updates, both against epochs; one legend."""
+    histories, schedules = list(histories), list(schedules)
+    if len(histories) != len(schedules):
+        raise ValueError(
+            f"one schedule per run: {len(histories)} runs, "
+            f"{len(schedules)} schedules"
+        )
+    fig, axes = plt.subplots(
+        1,
+        2,
+        figsize=(FIGSIZE[0] * 2.4, FIGSIZE[1] * 1.2),
+        layout="constrained",
+    )
+    plot_history(histories, ax=axes[0], ylim=ylim, title=titles[0])
+    axes[0].set_yscale(yscale)
+    if yscale == "log":  # 0.5 and 2 rather than 5 x 10^-1 and 2 x 10^0
+        axes[0].yaxis.set_major_formatter(_plain)
+        axes[0].yaxis.set_minor_formatter(_plain_minor)
+    if axes[0].get_legend() is not None:
+        axes[0].get_legend().remove()
+    for history, schedule in zip(histories, schedules):
+        updates = np.arange(history.steps)
+        axes[1].plot(
+            updates / updates_per_epoch,
+            [schedule(k) for k in updates],
+            label=history.label or None,
+        )
+    axes[1].set(xlabel="epoch", ylabel="learning rate η", title=titles[1])
+    axes[1].grid(True, alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
     if labels:
         fig.legend(

@@ -10,7 +10,9 @@ diverges fills only its own slice with inf or nan. Every model starts from
 the weights `train` draws (`init_linear`), and the models of one data order
 see the minibatches `get_data(batch_size, seed=order)` gives, so each final
 loss is the one `train` reports for that learning rate and data order: the
-loss at the last evaluation.
+loss at the last evaluation. `sweep_schedules` does the same for
+learning-rate schedules: before each update, `hyperparams["lr"]` holds each
+model's scheduled rate.
 """
 
 from __future__ import annotations
@@ -101,6 +103,81 @@ def _spec(name: str, optimizer) -> tuple:
     return fn, init_states, dict(rest[0] if rest and rest[0] else {})
 
 
+def _models(loaders, k: int) -> list[torch.Tensor]:
+    """k copies of the start `train` draws: w of shape (k, d, 1), b of
+    shape (k, 1, 1)."""
+    w0, _ = init_linear(loaders[0].tensors[0].shape[1])
+    w = w0.detach().expand(k, *w0.shape).clone().requires_grad_()
+    return [w, torch.zeros(k, 1, 1, requires_grad=True)]
+
+
+def _train_models(
+    groups, loaders, per_order: int, num_epochs: int, lr_at=None
+):
+    """Train each group `(fn, [w, b], states, hyperparams)` of models at
+    once on the loaders' minibatches, as `train` would; return (the final
+    loss of every model, which diverged, training seconds).
+
+    Model i of a group sees the data order of loader i // per_order.
+    `lr_at(step)`, if given, returns the learning rates of update `step`, a
+    tensor of shape (models per group, 1, 1).
+    """
+    features, labels = loaders[0].tensors
+    n_models = sum(len(params[0]) for _, params, _, _ in groups)
+
+    # every model's mean squared loss on its rows: (number of models,)
+    def losses(X, y):
+        w = torch.cat([params[0] for _, params, _, _ in groups])
+        b = torch.cat([params[1] for _, params, _, _ in groups])
+        return squared_loss(X @ w + b, y.expand(*X.shape[:-1])).mean(
+            dim=(1, 2)
+        )
+
+    # one minibatch per order -> (number of models, batch, ...)
+    def stacked(batches):
+        X = torch.stack([X for X, _ in batches])
+        y = torch.stack([y for _, y in batches])
+        X = X.repeat_interleave(per_order, dim=0)
+        y = y.repeat_interleave(per_order, dim=0)
+        return X.repeat(len(groups), 1, 1), y.repeat(len(groups), 1)
+
+    def full_data_losses():
+        with torch.no_grad():
+            return losses(
+                features.expand(n_models, *features.shape),
+                labels.expand(n_models, -1),
+            )
+
+    diverged = torch.zeros(n_models, dtype=torch.bool)
+    final, seen, seconds, step = None, 0, 0.0, 0
+    for _ in range(num_epochs):
+        tic = time.perf_counter()
+        for batches in zip(*loaders):
+            X, y = stacked(batches)
+            per_model = losses(X, y)
+            diverged |= ~torch.isfinite(per_model.detach())
+            per_model.sum().backward()
+            for fn, params, states, hp in groups:
+                if lr_at is not None:
+                    hp["lr"] = lr_at(step)
+                fn(params, states, hp)
+                for p in params:
+                    p.grad = None
+            step += 1
+            before, seen = seen, seen + batches[0][0].shape[0]
+            if evaluates(before, seen):
+                seconds += time.perf_counter() - tic
+                final = full_data_losses()
+                tic = time.perf_counter()
+        seconds += time.perf_counter() - tic
+    # fewer than EVAL_EVERY examples in all: `train` records nothing; use
+    # the end
+    if final is None:
+        final = full_data_losses()
+    diverged |= ~torch.isfinite(final)
+    return torch.where(diverged, math.inf, final), diverged, seconds
+
+
 def sweep_lrs(
     optimizers,
     lrs,
@@ -146,82 +223,19 @@ def sweep_lrs(
         )
 
     loaders = [get_data(batch_size, seed=order)[0] for order in orders]
-    features, labels = loaders[0].tensors
     n_orders, n_lrs = len(orders), len(lrs)
-    k = (
-        n_orders * n_lrs
-    )  # models per optimizer: every data order at every learning rate
-    w0, _ = init_linear(features.shape[1])
-    # per optimizer: its step function, parameters, states and
-    # hyperparameters
-    groups = []
+    # models per optimizer: every data order at every learning rate
+    k = n_orders * n_lrs
+    lr = torch.tensor(lrs).repeat(n_orders).reshape(k, 1, 1)
+    groups = []  # per optimizer: its step, parameters, states, dict
     for fn, init_states, hyperparams in specs.values():
-        w = w0.detach().expand(k, *w0.shape).clone().requires_grad_()
-        b = torch.zeros(k, 1, 1, requires_grad=True)
-        lr = torch.tensor(lrs).repeat(n_orders).reshape(k, 1, 1)
-        groups.append(
-            (
-                fn,
-                [w, b],
-                init_states([w, b]),
-                {**hyperparams, "lr": lr, "t": 1},
-            )
-        )
-
-    # every model's mean squared loss on its rows: (number of models,)
-    def losses(X, y):
-        w = torch.cat([params[0] for _, params, _, _ in groups])
-        b = torch.cat([params[1] for _, params, _, _ in groups])
-        return squared_loss(X @ w + b, y.expand(*X.shape[:-1])).mean(
-            dim=(1, 2)
-        )
-
-    def stacked(
-        batches,
-    ):  # one minibatch per order -> (number of models, batch, ...)
-        X = torch.stack([X for X, _ in batches]).repeat_interleave(
-            n_lrs, dim=0
-        )
-        y = torch.stack([y for _, y in batches]).repeat_interleave(
-            n_lrs, dim=0
-        )
-        return X.repeat(len(groups), 1, 1), y.repeat(len(groups), 1)
-
-    diverged = torch.zeros(k * len(groups), dtype=torch.bool)
-    final, seen, seconds = None, 0, 0.0
-    for _ in range(num_epochs):
-        tic = time.perf_counter()
-        for batches in zip(*loaders):
-            X, y = stacked(batches)
-            per_model = losses(X, y)
-            diverged |= ~torch.isfinite(per_model.detach())
-            per_model.sum().backward()
-            for fn, params, states, hp in groups:
-                fn(params, states, hp)
-                for p in params:
-                    p.grad = None
-            before, seen = seen, seen + batches[0][0].shape[0]
-            if evaluates(before, seen):
-                seconds += time.perf_counter() - tic
-                with torch.no_grad():
-                    final = losses(
-                        features.expand(k * len(groups), *features.shape),
-                        labels.expand(k * len(groups), -1),
-                    )
-                tic = time.perf_counter()
-        seconds += time.perf_counter() - tic
-    # fewer than EVAL_EVERY examples in all: `train` records nothing; use
-    # the end
-    if final is None:
-        with torch.no_grad():
-            final = losses(
-                features.expand(k * len(groups), *features.shape),
-                labels.expand(k * len(groups), -1),
-            )
-    diverged |= ~torch.isfinite(final)
-    final = torch.where(diverged, math.inf, final).reshape(
-        len(groups), n_orders, n_lrs
+        params = _models(loaders, k)
+        hp = {**hyperparams, "lr": lr, "t": 1}
+        groups.append((fn, params, init_states(params), hp))
+    final, diverged, seconds = _train_models(
+        groups, loaders, n_lrs, num_epochs
     )
+    final = final.reshape(len(groups), n_orders, n_lrs)
     diverged = diverged.reshape(len(groups), n_orders, n_lrs)
     return {
         name: Sweep(
@@ -258,3 +272,73 @@ def sweep_lr(
         num_epochs=num_epochs,
         orders=orders,
     )[name]
+
+
+def sweep_schedules(
+    trainer_fn,
+    init_states,
+    schedules: dict,
+    hyperparams: dict | None = None,
+    *,
+    batch_size: int = 10,
+    num_epochs: int = 2,
+    orders=(0,),
+) -> dict[str, list[float]]:
+    """Train one linear model per schedule and data order, all at once, as
+    `train(..., schedule=...)` would; return each schedule's final loss in
+    each data order (`inf` where it diverged).
+
+    `schedules` maps a label to a schedule, `schedule(step) -> lr`.
+    """
+    if not isinstance(schedules, dict) or not schedules:
+        raise ValueError(
+            "schedules must map at least one label to a schedule, got "
+            f"{schedules!r}"
+        )
+    for label, schedule in schedules.items():
+        if not callable(schedule):
+            raise ValueError(
+                f"schedules[{label!r}] must be a schedule, step -> lr, "
+                f"got {schedule!r}"
+            )
+    hyperparams = dict(hyperparams or {})
+    if "lr" in hyperparams:
+        raise ValueError(
+            "the schedules set the learning rate: leave hyperparams['lr'] "
+            "out"
+        )
+    validate(trainer_fn, {**hyperparams, "lr": 1.0})
+    if (
+        not isinstance(num_epochs, int)
+        or isinstance(num_epochs, bool)
+        or num_epochs <= 0
+    ):
+        raise ValueError(
+            f"num_epochs must be a positive integer, got {num_epochs!r}"
+        )
+    orders = list(orders)
+    if not orders:
+        raise ValueError(
+            "orders must name at least one data order (a seed of get_data)"
+        )
+    loaders = [get_data(batch_size, seed=order)[0] for order in orders]
+    n_schedules = len(schedules)
+    params = _models(loaders, len(orders) * n_schedules)
+    group = (
+        trainer_fn,
+        params,
+        init_states(params),
+        {**hyperparams, "t": 1},
+    )
+
+    def lr_at(step: int) -> torch.Tensor:
+        lrs = torch.tensor([float(s(step)) for s in schedules.values()])
+        return lrs.repeat(len(orders)).reshape(-1, 1, 1)
+
+    final, _, _ = _train_models(
+        [group], loaders, n_schedules, num_epochs, lr_at
+    )
+    final = final.reshape(len(orders), n_schedules)
+    return {
+        label: final[:, j].tolist() for j, label in enumerate(schedules)
+    }

@@ -65,10 +65,10 @@ def init_linear(
     )
 
 
-def evaluates(before: int, after: int) -> bool:
+def evaluates(before: int, after: int, every: int = EVAL_EVERY) -> bool:
     """Whether a step that took the count of examples from `before` to
-    `after` is followed by an evaluation."""
-    return after // EVAL_EVERY > before // EVAL_EVERY
+    `after` is followed by an evaluation (one each `every` examples)."""
+    return after // every > before // every
 
 
 def full_data(data_iter) -> tuple[torch.Tensor, torch.Tensor]:
@@ -106,13 +106,15 @@ def fit(
     data_iter,
     num_epochs: int,
     evaluation=None,
+    eval_every: int = EVAL_EVERY,
 ) -> History:
     """Train `net`: after each backward pass call `step(k)` for update k =
     0, 1, ..., then clear the gradients.
 
     `evaluation`, if given, is a context manager factory inside which the
     loss is evaluated (for an optimizer that evaluates at another point than
-    it trains, such as Schedule-Free).
+    it trains, such as Schedule-Free). The loss on all rows is recorded each
+    time the count of examples passes a multiple of `eval_every`.
     """
     if (
         not isinstance(num_epochs, int)
@@ -121,6 +123,15 @@ def fit(
     ):
         raise ValueError(
             f"num_epochs must be a positive integer, got {num_epochs!r}"
+        )
+    if (
+        not isinstance(eval_every, int)
+        or isinstance(eval_every, bool)
+        or eval_every <= 0
+    ):
+        raise ValueError(
+            "eval_every must be a positive number of examples, got "
+            f"{eval_every!r}"
         )
     device = params[0].device
     features, labels = (
@@ -138,7 +149,7 @@ def fit(
         for p in params:
             p.grad = None
         before, seen = seen, seen + len(X)
-        if evaluates(before, seen):
+        if evaluates(before, seen, eval_every):
             with (
                 clock.paused(),
                 (evaluation or contextlib.nullcontext)(),
@@ -224,12 +235,14 @@ def train(
     schedule=None,
     label: str = "",
     plot: bool = True,
+    eval_every: int = EVAL_EVERY,
 ) -> History:
     """Train the linear model with a from-scratch optimizer
     `trainer_fn(params, states, hyperparams)`.
 
     `schedule(k) -> lr`, if given, sets the learning rate before update k =
-    0, 1, ...
+    0, 1, ... `eval_every` (examples) sets how often the loss is recorded:
+    `eval_every=batch_size` records it after every update.
     """
     validate(trainer_fn, hyperparams)
     w, b = init_linear(feature_dim, seed, device)
@@ -240,7 +253,9 @@ def train(
     step, hp = _scratch_step(
         trainer_fn, init_states, [w, b], hyperparams, schedule
     )
-    history = fit(net, [w, b], step, data_iter, num_epochs)
+    history = fit(
+        net, [w, b], step, data_iter, num_epochs, eval_every=eval_every
+    )
     history.label = label or getattr(trainer_fn, "__name__", "")
     return _report(history, hp.get("lr"), plot)
 
