@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # JupyterLab refuses to start as root (a container, a lab machine) without this flag
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help lab test lint unit nbval e2e book book-test execute student grading stamp bench d2l-check clean
+.PHONY: help lab test lint unit nbval e2e book book-test execute student grading teaching stamp bench d2l-check clean
 
 help:
 	@echo "make lab      open the course in JupyterLab (creates .venv on first use)"
@@ -22,6 +22,7 @@ help:
 	@echo "make execute  re-execute every notebook in place, in order"
 	@echo "make student  write the student edition (solutions stubbed, outputs cleared) to student/"
 	@echo "make grading  write nbgrader's metadata into the notebooks (tools/grading_metadata.py)"
+	@echo "make teaching write TEACHING.md's exercise and time tables from the notebooks"
 	@echo "make stamp    write the repository URL of pyproject.toml into the notebooks and README"
 	@echo "make bench    time train(), the data loader and every notebook; table in build/bench.md"
 	@echo "make d2l-check  run d2l's Adam and Yogi cells with d2l 1.0.3 (own venv) and the course"
@@ -87,6 +88,9 @@ student: $(STAMP)
 
 grading: $(STAMP)
 	$(PY) tools/grading_metadata.py
+
+teaching: $(STAMP)
+	$(PY) tools/teaching_tables.py
 
 stamp: $(STAMP)
 	$(PY) tools/stamp_links.py

@@ -241,3 +241,18 @@ def test_the_maximum_counts_every_notebook_and_the_manual_answers(grades):
             meta = cell.metadata.get("nbgrader", {})
             total += meta.get("points", 0) if meta.get("grade") else 0
     assert float(grades["solutions"]["max_score"]) == total
+
+
+def test_teaching_shows_these_grades(grades):
+    text = (ROOT / "TEACHING.md").read_text()
+    block = text.split("<!-- grades -->")[1].split("<!-- /grades -->")[0]
+    rows = {
+        cells[0]: cells[1:]
+        for line in block.strip().split("\n")[2:]
+        if (cells := [c.strip() for c in line.strip("|").split("|")])
+    }
+    for student, row in grades.items():
+        assert rows[student] == [
+            f"{float(row['score']):g}",
+            f"{float(row['max_score']):g}",
+        ], f"TEACHING.md's grades table: {student}"

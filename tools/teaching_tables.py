@@ -1,15 +1,16 @@
 """Write TEACHING.md's tables from the notebooks (`make teaching`).
 
-Two tables sit in TEACHING.md between markers: the exercises of each notebook
-with their points (as tools/grading_metadata.py gives them), and an estimate of
-the time in class, from each notebook's words, code and exercises:
+Two tables sit in TEACHING.md between markers: the exercises of each
+notebook with their points (as tools/grading_metadata.py gives them), and an
+estimate of the time in class, from each notebook's words, code and
+exercises:
 
 - reading: the words of the markdown cells at READING words a minute;
 - running: RUN_CELL minutes a code cell, plus a minute per CODE_LINES lines;
 - exercises: SELF_CHECK minutes a self-checking one, QUESTION a question.
 
-Each figure is rounded up to 5 minutes. `--check` writes nothing and fails if
-TEACHING.md's tables are not the ones the notebooks give (tests run it).
+Each figure is rounded up to 5 minutes. `--check` writes nothing and fails
+if TEACHING.md's tables are not the ones the notebooks give (tests run it).
 """
 
 from __future__ import annotations
@@ -54,7 +55,10 @@ def minutes(nb) -> tuple[int, int]:
     code = [c for c in nb.cells if c.cell_type == "code"]
     lines = sum(len(c.source.split("\n")) for c in code)
     read = words / READING + RUN_CELL * len(code) + lines / CODE_LINES
-    work = sum(SELF_CHECK if checked else QUESTION for _, checked, _ in exercises(nb))
+    work = sum(
+        SELF_CHECK if checked else QUESTION
+        for _, checked, _ in exercises(nb)
+    )
     return 5 * math.ceil(read / 5), 5 * math.ceil(work / 5)
 
 
@@ -64,7 +68,10 @@ def title(nb) -> str:
 
 def tables(paths: list[Path]) -> dict[str, str]:
     """The two tables, as Markdown."""
-    ex = ["| notebook | exercises: points (self-checking in bold, autograded) |", "|---|---|"]
+    ex = [
+        "| notebook | exercises: points (self-checking ones in bold) |",
+        "|---|---|",
+    ]
     tm = ["| notebook | reading and running | exercises |", "|---|---|---|"]
     total = [0, 0]
     for path in paths:
@@ -85,16 +92,21 @@ def stamp(text: str, paths: list[Path]) -> str:
     """TEACHING.md's text with both tables brought up to date."""
     for name, table in tables(paths).items():
         start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-        pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+        pattern = re.compile(
+            re.escape(start) + ".*?" + re.escape(end), re.S
+        )
         if not pattern.search(text):
             raise SystemExit(f"TEACHING.md has no {start} ... {end} block")
-        text = pattern.sub(lambda _, t=table: f"{start}\n{t}\n{end}", text)
+        block = f"{start}\n{table}\n{end}"
+        text = pattern.sub(lambda _, b=block: b, text)
     return text
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing"
+    )
     args = parser.parse_args(argv)
     path = ROOT / "TEACHING.md"
     paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
