@@ -157,6 +157,39 @@ def test_plot_history_draws_each_run_against_the_chosen_axis():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["x", "y"]
 
 
+def test_plot_history_styles_runs_marks_the_optimum_and_moves_the_legend():
+    runs = [
+        History(
+            [200, 400], [0.5, 1.0], [0.01, 0.02], [0.3, 0.25], label="x"
+        ),
+        History(
+            [200, 400], [0.5, 1.0], [0.02, 0.05], [0.3, 0.26], label="y"
+        ),
+    ]
+    ax = plot_history(
+        runs,
+        fmts=["-", "--"],
+        optimum=0.24171,
+        legend_outside=True,
+        xscale="log",
+    )
+    assert ax.get_xscale() == "log"
+    assert ax.xaxis.get_major_formatter()(0.01, 0) == "0.01"
+    first, second, optimum = ax.lines
+    assert list(second.get_xdata()) == [0.5, 1.0]
+    assert list(second.get_ydata()) == [0.3, 0.26]
+    assert (first.get_linestyle(), second.get_linestyle()) == ("-", "--")
+    assert list(optimum.get_ydata()) == [0.24171, 0.24171]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "x",
+        "y",
+        "optimum 0.2417",
+    ]
+    # anchored just right of the axes, so it covers no curve
+    assert legend.get_bbox_to_anchor().x0 > ax.get_window_extent().x1
+
+
 def test_plot_history_says_when_there_is_nothing_to_show():
     ax = plot_history(History(label="diverged at once"))
     assert ax.texts and ax.texts[0].get_text() == "no finite loss to show"

@@ -66,9 +66,19 @@ def plot_history(
     ax=None,
     ylim=None,
     title: str = "",
+    fmts: Sequence[str] = (),
+    optimum: float | None = None,
+    legend_outside: bool = False,
+    xscale: str | None = None,
 ):
     """Plot the full-data loss of one or several training runs against
-    epochs, examples or seconds."""
+    epochs, examples or seconds.
+
+    `fmts` gives each run a line format ("--", ":o"...); `optimum` draws
+    the best loss as a dotted line; `legend_outside` puts the legend to the
+    right of the axes, where it cannot cover a curve; `xscale` defaults to
+    "log" for seconds, "linear" otherwise.
+    """
     histories = (
         [histories]
         if not isinstance(histories, (list, tuple))
@@ -76,8 +86,21 @@ def plot_history(
     )
     labels = list(labels) or [h.label for h in histories]
     ax = _axes(ax)
-    for history, label in zip(histories, labels):
-        ax.plot(getattr(history, x), history.losses, label=label or None)
+    for i, (history, label) in enumerate(zip(histories, labels)):
+        ax.plot(
+            getattr(history, x),
+            history.losses,
+            fmts[i] if i < len(fmts) else "-",
+            label=label or None,
+        )
+    if optimum is not None:
+        ax.axhline(
+            optimum,
+            color="0.4",
+            linestyle=":",
+            linewidth=1,
+            label=f"optimum {optimum:.4g}",
+        )
     xlabels = {
         "epochs": "epoch",
         "examples": "examples seen",
@@ -86,10 +109,18 @@ def plot_history(
     ax.set(xlabel=xlabels[x], ylabel="loss", title=title)
     if ylim is not None:
         ax.set_ylim(*ylim)
-    if x == "seconds" and any(h.seconds for h in histories):
+    if xscale is None:
+        xscale = "log" if x == "seconds" else "linear"
+    if xscale == "log" and any(getattr(h, x) for h in histories):
         ax.set_xscale("log")
-    if len(histories) > 1:
-        ax.legend()
+        ax.xaxis.set_major_formatter(
+            lambda value, _: f"{value:g}"
+        )  # 0.001 rather than 10^-3
+    if len(histories) > 1 or optimum is not None:
+        if legend_outside:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        else:
+            ax.legend()
     if not any(h.losses for h in histories):
         ax.text(
             0.5,
