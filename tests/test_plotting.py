@@ -122,8 +122,11 @@ def test_show_traces_2d_side_by_side_and_on_one_picture():
     assert not axes.flat[3].get_visible() and all(
         len(ax.lines) == 1 for ax in axes.flat[:3]
     )
-    ax = show_traces_2d(traces, f_2d, title="all")
+    ax = show_traces_2d(traces, f_2d, title="all", ylim=(-3.0, 3.0))
     assert len(ax.lines) == 3 and ax.get_title() == "all"
+    assert ax.get_ylim() == (-3.0, 3.0) and ax.get_xlim() == (-5.5, 1.0)
+    axes = show_traces_2d(traces, ncols=3, xlim=(-1.0, 2.0))
+    assert all(ax.get_xlim() == (-1.0, 2.0) for ax in axes.flat)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "a",
         "b",

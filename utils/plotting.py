@@ -209,7 +209,13 @@ def show_trace_2d(
 
 
 def show_traces_2d(
-    traces: dict, f=f_2d, *, ncols: int = 0, title: str = ""
+    traces: dict,
+    f=f_2d,
+    *,
+    ncols: int = 0,
+    title: str = "",
+    xlim=(-5.5, 1.0),
+    ylim=(-3.0, 1.0),
 ):
     """Show several named 2-D trajectories, side by side (ncols > 0) or on
     one contour plot."""
@@ -223,7 +229,9 @@ def show_traces_2d(
             squeeze=False,
         )
         for ax, (name, results) in zip(axes.flat, traces.items()):
-            show_trace_2d(results, f, ax=ax, title=name)
+            show_trace_2d(
+                results, f, ax=ax, title=name, xlim=xlim, ylim=ylim
+            )
         for ax in axes.flat[len(traces) :]:
             ax.set_visible(False)
         if title:
@@ -232,7 +240,14 @@ def show_traces_2d(
     ax = _axes(figsize=(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.4))
     for i, (name, results) in enumerate(traces.items()):
         show_trace_2d(
-            results, f, ax=ax, label=name, contours=i == 0, title=title
+            results,
+            f,
+            ax=ax,
+            label=name,
+            contours=i == 0,
+            title=title,
+            xlim=xlim,
+            ylim=ylim,
         )
     return ax
 
