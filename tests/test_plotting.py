@@ -126,8 +126,11 @@ def test_show_traces_2d_side_by_side_and_on_one_picture():
     assert not axes.flat[3].get_visible() and all(
         len(ax.lines) == 1 for ax in axes.flat[:3]
     )
-    ax = show_traces_2d(traces, f_2d, title="all")
+    ax = show_traces_2d(traces, f_2d, title="all", ylim=(-3.0, 3.0))
     assert len(ax.lines) == 3 and ax.get_title() == "all"
+    assert ax.get_ylim() == (-3.0, 3.0) and ax.get_xlim() == (-5.5, 1.0)
+    axes = show_traces_2d(traces, ncols=3, xlim=(-1.0, 2.0))
+    assert all(ax.get_xlim() == (-1.0, 2.0) for ax in axes.flat)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "a",
         "b",
@@ -159,6 +162,39 @@ def test_plot_history_draws_each_run_against_the_chosen_axis():
         and ax.get_ylim() == (0.2, 0.5)
     )
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["x", "y"]
+
+
+def test_plot_history_styles_runs_marks_the_optimum_and_moves_the_legend():
+    runs = [
+        History(
+            [200, 400], [0.5, 1.0], [0.01, 0.02], [0.3, 0.25], label="x"
+        ),
+        History(
+            [200, 400], [0.5, 1.0], [0.02, 0.05], [0.3, 0.26], label="y"
+        ),
+    ]
+    ax = plot_history(
+        runs,
+        fmts=["-", "--"],
+        optimum=0.24171,
+        legend_outside=True,
+        xscale="log",
+    )
+    assert ax.get_xscale() == "log"
+    assert ax.xaxis.get_major_formatter()(0.01, 0) == "0.01"
+    first, second, optimum = ax.lines
+    assert list(second.get_xdata()) == [0.5, 1.0]
+    assert list(second.get_ydata()) == [0.3, 0.26]
+    assert (first.get_linestyle(), second.get_linestyle()) == ("-", "--")
+    assert list(optimum.get_ydata()) == [0.24171, 0.24171]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "x",
+        "y",
+        "optimum 0.2417",
+    ]
+    # anchored just right of the axes, so it covers no curve
+    assert legend.get_bbox_to_anchor().x0 > ax.get_window_extent().x1
 
 
 def test_plot_history_says_when_there_is_nothing_to_show():
@@ -242,7 +278,7 @@ def _history(losses, label=""):
 
 def test_plot_history_draws_each_run_in_its_own_style():
     runs = [_history([0.3, 0.2], "a"), _history([0.3, 0.2], "b")]
-    ax = plot_history(runs, styles=["-", "--"])
+    ax = plot_history(runs, fmts=["-", "--"])
     assert [line.get_linestyle() for line in ax.lines] == ["-", "--"]
     ax = plot_history(runs)
     assert [line.get_linestyle() for line in ax.lines] == ["-", "-"]

@@ -67,10 +67,19 @@ def plot_history(
     ax=None,
     ylim=None,
     title: str = "",
-    styles: Sequence[str] = (),
+    fmts: Sequence[str] = (),
+    optimum: float | None = None,
+    legend_outside: bool = False,
+    xscale: str | None = None,
 ):
     """Plot the full-data loss of one or several training runs against
-    epochs, examples or seconds (`styles`: a line style per run)."""
+    epochs, examples or seconds.
+
+    `fmts` gives each run a line format ("--", ":o"...); `optimum` draws
+    the best loss as a dotted line; `legend_outside` puts the legend to the
+    right of the axes, where it cannot cover a curve; `xscale` defaults to
+    "log" for seconds, "linear" otherwise.
+    """
     histories = (
         [histories]
         if not isinstance(histories, (list, tuple))
@@ -82,8 +91,16 @@ def plot_history(
         ax.plot(
             getattr(history, x),
             history.losses,
-            styles[i] if i < len(styles) else "-",
+            fmts[i] if i < len(fmts) else "-",
             label=label or None,
+        )
+    if optimum is not None:
+        ax.axhline(
+            optimum,
+            color="0.4",
+            linestyle=":",
+            linewidth=1,
+            label=f"optimum {optimum:.4g}",
         )
     xlabels = {
         "epochs": "epoch",
@@ -93,10 +110,18 @@ def plot_history(
     ax.set(xlabel=xlabels[x], ylabel="loss", title=title)
     if ylim is not None:
         ax.set_ylim(*ylim)
-    if x == "seconds" and any(h.seconds for h in histories):
+    if xscale is None:
+        xscale = "log" if x == "seconds" else "linear"
+    if xscale == "log" and any(getattr(h, x) for h in histories):
         ax.set_xscale("log")
-    if len(histories) > 1:
-        ax.legend()
+        ax.xaxis.set_major_formatter(
+            lambda value, _: f"{value:g}"
+        )  # 0.001 rather than 10^-3
+    if len(histories) > 1 or optimum is not None:
+        if legend_outside:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        else:
+            ax.legend()
     if not any(h.losses for h in histories):
         ax.text(
             0.5,
@@ -134,7 +159,7 @@ def plot_gap(
     *,
     ax=None,
     title: str = "",
-    styles: Sequence[str] = ("-", "--", "-.", ":"),
+    fmts: Sequence[str] = ("-", "--", "-.", ":"),
 ):
     """Plot each run's loss minus the loss of `reference` at the same
     evaluation points, against epochs."""
@@ -151,7 +176,7 @@ def plot_gap(
         ax.plot(
             history.epochs[:n],
             gap,
-            styles[i % len(styles)],
+            fmts[i % len(fmts)],
             label=history.label or None,
         )
     ax.set(
@@ -241,7 +266,13 @@ def show_trace_2d(
 
 
 def show_traces_2d(
-    traces: dict, f=f_2d, *, ncols: int = 0, title: str = ""
+    traces: dict,
+    f=f_2d,
+    *,
+    ncols: int = 0,
+    title: str = "",
+    xlim=(-5.5, 1.0),
+    ylim=(-3.0, 1.0),
 ):
     """Show several named 2-D trajectories, side by side (ncols > 0) or on
     one contour plot."""
@@ -255,7 +286,9 @@ def show_traces_2d(
             squeeze=False,
         )
         for ax, (name, results) in zip(axes.flat, traces.items()):
-            show_trace_2d(results, f, ax=ax, title=name)
+            show_trace_2d(
+                results, f, ax=ax, title=name, xlim=xlim, ylim=ylim
+            )
         for ax in axes.flat[len(traces) :]:
             ax.set_visible(False)
         if title:
@@ -264,7 +297,14 @@ def show_traces_2d(
     ax = _axes(figsize=(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.4))
     for i, (name, results) in enumerate(traces.items()):
         show_trace_2d(
-            results, f, ax=ax, label=name, contours=i == 0, title=title
+            results,
+            f,
+            ax=ax,
+            label=name,
+            contours=i == 0,
+            title=title,
+            xlim=xlim,
+            ylim=ylim,
         )
     return ax
 
