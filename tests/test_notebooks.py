@@ -133,3 +133,24 @@ def test_the_first_code_cell_checks_that_utils_is_the_course(path):
     first = code_cells(path)[0].source
     assert "optim_course.check_utils()" in first
     assert not any("utils" in line for line in first.split("\n")[:3])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_setup_cell_prints_nothing(path):
+    assert code_cells(path)[0].outputs == [], "no machine-specific path"
+
+
+WIDTH = 76  # what the website shows without a horizontal scrollbar
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_printed_lines_fit_the_page(path):
+    for cell in code_cells(path):
+        for out in cell.outputs:
+            text = out.get("text", "") or out.get("data", {}).get(
+                "text/plain", ""
+            )
+            if "image/png" in out.get("data", {}):
+                continue  # a figure's repr is not shown beside its picture
+            wide = [line for line in text.split("\n") if len(line) > WIDTH]
+            assert not wide, f"{path.name}: {wide[0]!r} is over {WIDTH}"
