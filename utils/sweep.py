@@ -1,5 +1,5 @@
-"""Train optimizers at many learning rates and data orders at once, as a
-batch of linear models.
+"""Train optimizers at many learning rates and seeds at once, as one batch
+of models: the linear model (`sweep_lrs`) or a network (`sweep_network`).
 
 The from-scratch optimizers of `utils.optimizers` are elementwise, so one
 call updates K models when the parameters carry a leading model axis, `w` of
@@ -11,6 +11,10 @@ the weights `train` draws (`init_linear`), and the models of one data order
 see the minibatches `get_data(batch_size, seed=order)` gives, so each final
 loss is the one `train` reports for that learning rate and data order: the
 loss at the last evaluation.
+
+A network is stacked the same way (`utils.stacked`: each weight (K, out,
+in), each bias (K, 1, out)), and its copies run as one network with batched
+matrix products; each final loss is the one `train_network` reports.
 """
 
 from __future__ import annotations
@@ -23,14 +27,16 @@ import torch
 
 from .data import get_data
 from .hyperparams import check_value, validate
+from .networks import mlp
 from .optimizers import OPTIMIZERS, Spec
+from .stacked import Stack
 from .training import evaluates, init_linear, squared_loss
 
 
 @dataclass
 class Sweep:
     """One optimizer's final full-data loss at each learning rate, averaged
-    over data orders (`inf` where it diverged)."""
+    over data orders or seeds (`inf` where it diverged)."""
 
     lrs: list[float]
     losses: list[float]
@@ -42,7 +48,7 @@ class Sweep:
     hyperparams: dict = field(default_factory=dict)
     runs: list[list[float]] = field(
         default_factory=list
-    )  # runs[i][j]: order i, lrs[j]
+    )  # runs[i][j]: order (or seed) i, lrs[j]
 
     @property
     def best(self) -> tuple[float, float]:
@@ -101,21 +107,9 @@ def _spec(name: str, optimizer) -> tuple:
     return fn, init_states, dict(rest[0] if rest and rest[0] else {})
 
 
-def sweep_lrs(
-    optimizers,
-    lrs,
-    *,
-    batch_size: int = 10,
-    num_epochs: int = 2,
-    orders=(0,),
-) -> dict[str, Sweep]:
-    """Sweep several optimizers over `lrs` in one pass, averaging the final
-    loss over data `orders`.
-
-    `optimizers` maps a name to a registry name or Spec (its `settings` are
-    used) or to `(fn, init_states[, hyperparams])`; a list of registry names
-    works too.
-    """
+def _checked(optimizers, lrs, num_epochs) -> tuple[list, dict]:
+    """The learning rates as floats and {name: (fn, init_states,
+    hyperparams)}, all validated."""
     lrs = _check_lrs(lrs)
     if not isinstance(optimizers, dict):
         optimizers = {name: name for name in optimizers}
@@ -139,6 +133,25 @@ def sweep_lrs(
         raise ValueError(
             f"num_epochs must be a positive integer, got {num_epochs!r}"
         )
+    return lrs, specs
+
+
+def sweep_lrs(
+    optimizers,
+    lrs,
+    *,
+    batch_size: int = 10,
+    num_epochs: int = 2,
+    orders=(0,),
+) -> dict[str, Sweep]:
+    """Sweep several optimizers over `lrs` in one pass, averaging the final
+    loss over data `orders`.
+
+    `optimizers` maps a name to a registry name or Spec (its `settings` are
+    used) or to `(fn, init_states[, hyperparams])`; a list of registry names
+    works too.
+    """
+    lrs, specs = _checked(optimizers, lrs, num_epochs)
     orders = list(orders)
     if not orders:
         raise ValueError(
@@ -258,3 +271,115 @@ def sweep_lr(
         num_epochs=num_epochs,
         orders=orders,
     )[name]
+
+
+def _check_seeds(seeds) -> list[int]:
+    """The seeds as a non-empty list of integers >= 0, or a ValueError
+    naming `seeds`."""
+    values = list(seeds) if hasattr(seeds, "__iter__") else None
+    if not values or not all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0
+        for s in values
+    ):
+        raise ValueError(
+            f"seeds must be a non-empty sequence of integers >= 0, got "
+            f"{seeds!r}"
+        )
+    return values
+
+
+def _last_evaluation(n: int, batch_size: int, num_epochs: int) -> int:
+    """The index of the last update after which the training loop evaluates
+    (the last update if none does)."""
+    sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
+    found, seen = None, 0
+    for k, size in enumerate(sizes * num_epochs):
+        before, seen = seen, seen + size
+        if evaluates(before, seen):
+            found = k
+    return len(sizes) * num_epochs - 1 if found is None else found
+
+
+def sweep_network(
+    optimizers,
+    lrs,
+    *,
+    seeds=(0,),
+    batch_size: int = 32,
+    num_epochs: int = 20,
+    net=mlp,
+    dtype: torch.dtype = torch.float32,
+) -> dict[str, Sweep]:
+    """Train one copy of a network per optimizer, learning rate and seed,
+    all as one batch; average each final loss over `seeds`.
+
+    Seed s means the network `net(seed=s)` (the course's MLP by default)
+    and the data order of `get_data(batch_size, seed=s)`, so each final loss
+    is the one `train_network(net(seed=s), ...)` reports on that loader.
+    `optimizers` is as for `sweep_lrs`.
+    """
+    lrs, specs = _checked(optimizers, lrs, num_epochs)
+    seeds = _check_seeds(seeds)
+    loaders = [get_data(batch_size, seed=seed)[0] for seed in seeds]
+    features, labels = (t.to(dtype) for t in loaders[0].tensors)
+    nets = [net(seed=seed).to(dtype) for seed in seeds]
+    n_seeds, n_lrs, n_groups = len(seeds), len(lrs), len(specs)
+    k = n_seeds * n_lrs  # models per optimizer: every seed at every lr
+    # one stack for all: optimizer g owns rows g * k to (g + 1) * k - 1
+    stack = Stack(
+        [
+            nets[i]
+            for _ in specs
+            for i in range(n_seeds)
+            for _ in range(n_lrs)
+        ]
+    )
+    lr = torch.tensor(lrs, dtype=dtype).repeat(n_seeds).reshape(k, 1)
+    groups = []  # per optimizer: step function, parameters, states, dict
+    for g, (fn, init_states, hyperparams) in enumerate(specs.values()):
+        params = [stack.rows(g * k, (g + 1) * k)]
+        hp = {**hyperparams, "lr": lr.clone(), "t": 1}
+        groups.append((fn, params, init_states(params), hp))
+
+    def losses(X, y):  # every model's mean loss on its rows: (models,)
+        return squared_loss(stack(X), y).mean(dim=(1, 2))
+
+    last = _last_evaluation(len(features), batch_size, num_epochs)
+    minibatches = (b for _ in range(num_epochs) for b in zip(*loaders))
+    diverged = torch.zeros(len(stack), dtype=torch.bool)
+    tic = time.perf_counter()
+    for step, batches in enumerate(minibatches):
+        # one minibatch per seed, for each model of that seed
+        X = torch.stack([X for X, _ in batches]).to(dtype)
+        y = torch.stack([y for _, y in batches]).to(dtype)
+        X = X.repeat_interleave(n_lrs, dim=0).repeat(n_groups, 1, 1)
+        y = y.repeat_interleave(n_lrs, dim=0).repeat(n_groups, 1)
+        per_model = losses(X, y)
+        diverged |= ~torch.isfinite(per_model.detach())
+        stack.backward(per_model.sum())
+        for fn, params, states, hp in groups:
+            fn(params, states, hp)
+        if step == last:  # where train_network takes its last loss
+            break
+    seconds = time.perf_counter() - tic
+    with torch.no_grad():
+        final = losses(
+            features.expand(len(stack), *features.shape),
+            labels.expand(len(stack), -1),
+        )
+    diverged |= ~torch.isfinite(final)
+    final = torch.where(diverged, math.inf, final)
+    final = final.reshape(n_groups, n_seeds, n_lrs)
+    diverged = diverged.reshape(n_groups, n_seeds, n_lrs)
+    return {
+        name: Sweep(
+            lrs,
+            final[i].mean(dim=0).tolist(),
+            diverged[i].any(dim=0).tolist(),
+            seconds,
+            name,
+            specs[name][2],
+            final[i].tolist(),
+        )
+        for i, name in enumerate(specs)
+    }
