@@ -9,6 +9,7 @@ from utils.checks import (
     check_function,
     check_optimizer,
     differences,
+    network_problem,
     with_lr_schedule,
 )
 
@@ -214,3 +215,40 @@ def test_messages_fit_a_notebook_line(capsys):
     assert (
         len(err.splitlines()) > 3 and max(map(len, err.splitlines())) <= 76
     )
+
+
+def test_the_network_problem_checks_an_optimizer_on_the_course_mlp(
+    airfoil_file, capsys
+):
+    check_optimizer(
+        O.adam,
+        O.init_adam_states,
+        {"lr": 0.01},
+        lambda p: torch.optim.Adam(p, lr=0.01),
+        name="torch.optim.Adam",
+        steps=60,  # past the end of the first epoch (47 minibatches)
+        problem=network_problem(),
+    )
+    assert capsys.readouterr().out.startswith(
+        "PASS: adam agrees with torch.optim.Adam at all 60 steps"
+    )
+    check_optimizer(
+        O.rmsprop,
+        O.init_rmsprop_states,
+        {"lr": 0.01},
+        lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9),
+        steps=5,
+        problem=network_problem(),
+    )
+    assert "FAIL: rmsprop differs" in capsys.readouterr().err
+    start, loss = network_problem(seed=1)
+    assert [tuple(p.shape) for p in start] == [
+        (64, 5),
+        (64,),
+        (64, 64),
+        (64,),
+        (1, 64),
+        (1,),
+    ]
+    assert start[0].dtype == torch.float64
+    assert loss(start, 0).item() != loss(start, 1).item()

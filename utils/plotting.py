@@ -65,6 +65,7 @@ def plot_history(
     x: str = "epochs",
     ax=None,
     ylim=None,
+    yscale: str = "linear",
     title: str = "",
 ):
     """Plot the full-data loss of one or several training runs against
@@ -83,7 +84,7 @@ def plot_history(
         "examples": "examples seen",
         "seconds": "training time (s)",
     }
-    ax.set(xlabel=xlabels[x], ylabel="loss", title=title)
+    ax.set(xlabel=xlabels[x], ylabel="loss", title=title, yscale=yscale)
     if ylim is not None:
         ax.set_ylim(*ylim)
     if x == "seconds" and any(h.seconds for h in histories):
@@ -212,6 +213,7 @@ def plot_sweeps(
     ax=None,
     ylim=(0.24, 0.30),
     optimum: float | None = None,
+    yscale: str = "linear",
     title: str = "",
 ):
     """Plot final loss against learning rate (log x) for sweeps with `lrs`,
@@ -264,6 +266,7 @@ def plot_sweeps(
         xscale="log",
         xlabel="learning rate η",
         ylabel="final loss",
+        yscale=yscale,
         ylim=ylim,
     )
     ax.set_title(title, pad=10)  # clear of the markers on the top edge
@@ -282,6 +285,7 @@ def plot_history_pair(
     *,
     xs=("epochs", "seconds"),
     ylim=None,
+    yscale: str = "linear",
     titles=("loss against epochs", "loss against training time"),
 ):
     """Plot the same runs in two panels side by side (against epochs and
@@ -294,7 +298,9 @@ def plot_history_pair(
         sharey=True,
     )
     for ax, x, title in zip(axes, xs, titles):
-        plot_history(histories, x=x, ax=ax, ylim=ylim, title=title)
+        plot_history(
+            histories, x=x, ax=ax, ylim=ylim, yscale=yscale, title=title
+        )
         if ax.get_legend() is not None:
             ax.get_legend().remove()
     handles, labels = axes[0].get_legend_handles_labels()
@@ -303,3 +309,35 @@ def plot_history_pair(
             handles, labels, loc="outside right center", fontsize="small"
         )
     return axes
+
+
+def plot_seeds(
+    sweeps,
+    *,
+    ax=None,
+    floor: float | None = None,
+    yscale: str = "log",
+    title: str = "",
+):
+    """Plot, for each sweep, the final loss of every seed (a dot) and their
+    mean (a bar) at the sweep's best learning rate."""
+    sweeps = (
+        list(sweeps.values()) if isinstance(sweeps, dict) else list(sweeps)
+    )
+    ax = _axes(ax, figsize=(FIGSIZE[0] * 1.6, FIGSIZE[1]))
+    for i, sweep in enumerate(sweeps):
+        lr, mean = sweep.best
+        runs = sweep.best_runs
+        color = f"C{i % 10}"
+        ax.plot([i] * len(runs), runs, "o", color=color, alpha=0.7)
+        ax.plot([i - 0.25, i + 0.25], [mean, mean], "-", color=color, lw=2)
+    if floor is not None:
+        ax.axhline(floor, color="0.4", linestyle=":", linewidth=1)
+    ax.set_xticks(
+        range(len(sweeps)),
+        [f"{s.label}\nη = {s.best[0]:.2g}" for s in sweeps],
+        fontsize="small",
+    )
+    ax.set(ylabel="final loss", yscale=yscale, title=title)
+    ax.grid(True, axis="y", alpha=0.3)
+    return ax

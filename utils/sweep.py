@@ -57,6 +57,13 @@ class Sweep:
         i = min(range(len(self.losses)), key=lambda k: self.losses[k])
         return self.lrs[i], self.losses[i]
 
+    @property
+    def best_runs(self) -> list[float]:
+        """The final loss of each data order or seed at the best learning
+        rate."""
+        i = self.lrs.index(self.best[0])
+        return [run[i] for run in self.runs]
+
     def __repr__(self) -> str:
         lr, loss = self.best
         return (
