@@ -337,3 +337,28 @@ def test_network_sweep_rejects_bad_arguments(kwargs, match):
         sweep_network(["adam"], [])
     with pytest.raises(ValueError, match="not a registered optimizer"):
         sweep_network(["adam", "lion9"], [0.1])
+
+
+def test_each_optimizer_can_have_its_own_learning_rates(airfoil_file):
+    both = sweep_network(
+        ["sgd", "adam"],
+        {"adam": [0.01, 0.003], "sgd": [0.05, 0.1]},
+        seeds=[4],
+        num_epochs=1,
+    )
+    sgd = sweep_network(["sgd"], [0.05, 0.1], seeds=[4], num_epochs=1)
+    adam = sweep_network(["adam"], [0.01, 0.003], seeds=[4], num_epochs=1)
+    assert both["sgd"].lrs == [0.05, 0.1] and both["adam"].lrs == [
+        0.01,
+        0.003,
+    ]
+    assert both["sgd"].runs == sgd["sgd"].runs
+    assert both["adam"].runs == adam["adam"].runs
+    for lrs, match in [
+        ({"sgd": [0.1]}, "must name the optimizers"),
+        ({"sgd": [0.1], "adam": [0.1, 0.2]}, "as many"),
+        ({"sgd": [0.1], "adam": [-1.0]}, "lrs"),
+        ({}, "at least one"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            sweep_network(["sgd", "adam"], lrs, num_epochs=1)

@@ -323,14 +323,33 @@ def sweep_network(
     Seed s means the network `net(seed=s)` (the course's MLP by default)
     and the data order of `get_data(batch_size, seed=s)`, so each final loss
     is the one `train_network(net(seed=s), ...)` reports on that loader.
-    `optimizers` is as for `sweep_lrs`.
+    `optimizers` is as for `sweep_lrs`; `lrs` is one list for all, or a
+    dict that gives each optimizer its own list (all of the same length).
     """
-    lrs, specs = _checked(optimizers, lrs, num_epochs)
+    own = dict(lrs) if isinstance(lrs, dict) else None
+    if own is not None and not own:
+        raise ValueError("lrs must name at least one optimizer")
+    first = next(iter(own.values())) if own is not None else lrs
+    shared, specs = _checked(optimizers, first, num_epochs)
+    if own is None:
+        lrs = {name: shared for name in specs}
+    elif set(own) != set(specs):
+        raise ValueError(
+            f"lrs must name the optimizers {sorted(specs)}, got "
+            f"{sorted(own)}"
+        )
+    else:
+        lrs = {name: _check_lrs(own[name]) for name in specs}
+        if len({len(values) for values in lrs.values()}) > 1:
+            raise ValueError(
+                "lrs must give every optimizer as many learning rates"
+            )
     seeds = _check_seeds(seeds)
     loaders = [get_data(batch_size, seed=seed)[0] for seed in seeds]
     features, labels = (t.to(dtype) for t in loaders[0].tensors)
     nets = [net(seed=seed).to(dtype) for seed in seeds]
-    n_seeds, n_lrs, n_groups = len(seeds), len(lrs), len(specs)
+    n_seeds, n_groups = len(seeds), len(specs)
+    n_lrs = len(lrs[next(iter(specs))])
     k = n_seeds * n_lrs  # models per optimizer: every seed at every lr
     # one stack for all: optimizer g owns rows g * k to (g + 1) * k - 1
     stack = Stack(
@@ -341,11 +360,13 @@ def sweep_network(
             for _ in range(n_lrs)
         ]
     )
-    lr = torch.tensor(lrs, dtype=dtype).repeat(n_seeds).reshape(k, 1)
     groups = []  # per optimizer: step function, parameters, states, dict
-    for g, (fn, init_states, hyperparams) in enumerate(specs.values()):
+    for g, (name, (fn, init_states, hyperparams)) in enumerate(
+        specs.items()
+    ):
         params = [stack.rows(g * k, (g + 1) * k)]
-        hp = {**hyperparams, "lr": lr.clone(), "t": 1}
+        lr = torch.tensor(lrs[name], dtype=dtype).repeat(n_seeds)
+        hp = {**hyperparams, "lr": lr.reshape(k, 1), "t": 1}
         groups.append((fn, params, init_states(params), hp))
 
     def losses(X, y):  # every model's mean loss on its rows: (models,)
@@ -380,7 +401,7 @@ def sweep_network(
     diverged = diverged.reshape(n_groups, n_seeds, n_lrs)
     return {
         name: Sweep(
-            lrs,
+            lrs[name],
             final[i].mean(dim=0).tolist(),
             diverged[i].any(dim=0).tolist(),
             seconds,
