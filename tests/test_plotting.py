@@ -276,3 +276,22 @@ def test_the_y_axis_can_be_logarithmic():
         0.3,
         0.05,
     ]
+
+
+def test_log_axes_get_plain_labels_and_a_legend_can_go_outside():
+    runs = [
+        History([200, 400], [0.5, 1.0], [0.01, 0.02], [0.3, 0.05], label=a)
+        for a in "xy"
+    ]
+    ax = plot_history(runs, yscale="log", legend_outside=True)
+    label = ax.yaxis.get_major_formatter()
+    assert [label(v) for v in (0.01, 0.03, 0.2, 0.5, 0.07, 1.0)] == [
+        "0.01",
+        "0.03",
+        "0.2",
+        "0.5",
+        "",
+        "1",
+    ]
+    assert ax.yaxis.get_minor_formatter()(0.03) == "0.03"
+    assert ax.get_legend().get_bbox_to_anchor().x0 > ax.bbox.x1 - 1

@@ -3,6 +3,7 @@ quadratic, line plots."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -22,6 +23,18 @@ def _axes(ax=None, figsize=FIGSIZE):
         # about a quarter to the drawing time.
         _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+def plain_log_labels(axis) -> None:
+    """Label a logarithmic axis with plain numbers (0.03, not 3 x 10^-2):
+    every power of ten, and 2, 3 and 5 times it."""
+
+    def label(value, _=None) -> str:
+        mantissa = value / 10 ** math.floor(math.log10(value) + 1e-9)
+        return f"{value:g}" if round(mantissa) in (1, 2, 3, 5) else ""
+
+    axis.set_major_formatter(label)
+    axis.set_minor_formatter(label)
 
 
 def plot(
@@ -67,6 +80,7 @@ def plot_history(
     ylim=None,
     yscale: str = "linear",
     title: str = "",
+    legend_outside: bool = False,
 ):
     """Plot the full-data loss of one or several training runs against
     epochs, examples or seconds."""
@@ -87,9 +101,15 @@ def plot_history(
     ax.set(xlabel=xlabels[x], ylabel="loss", title=title, yscale=yscale)
     if ylim is not None:
         ax.set_ylim(*ylim)
+    if yscale == "log":
+        plain_log_labels(ax.yaxis)
     if x == "seconds" and any(h.seconds for h in histories):
         ax.set_xscale("log")
-    if len(histories) > 1:
+    if len(histories) > 1 and legend_outside:
+        ax.legend(
+            fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0)
+        )
+    elif len(histories) > 1:
         ax.legend()
     if not any(h.losses for h in histories):
         ax.text(
@@ -269,6 +289,8 @@ def plot_sweeps(
         yscale=yscale,
         ylim=ylim,
     )
+    if yscale == "log":
+        plain_log_labels(ax.yaxis)
     ax.set_title(title, pad=10)  # clear of the markers on the top edge
     ax.xaxis.set_major_formatter(
         lambda value, _: f"{value:g}"
@@ -339,5 +361,7 @@ def plot_seeds(
         fontsize="small",
     )
     ax.set(ylabel="final loss", yscale=yscale, title=title)
+    if yscale == "log":
+        plain_log_labels(ax.yaxis)
     ax.grid(True, axis="y", alpha=0.3)
     return ax
