@@ -12,9 +12,13 @@ see the minibatches `get_data(batch_size, seed=order)` gives, so each final
 loss is the one `train` reports for that learning rate and data order: the
 loss at the last evaluation.
 
-A network is stacked the same way (`utils.stacked`: each weight (K, out,
-in), each bias (K, 1, out)), and its copies run as one network with batched
-matrix products; each final loss is the one `train_network` reports.
+A network is stacked the same way (`utils.stacked`: one row of a (K, P)
+tensor per network), and its copies run as one network with batched matrix
+products; each final loss is the one `train_network` reports, up to
+rounding. Past an optimizer's valley (too large a learning rate) training is
+chaotic, and the last-bit differences between a batched and a single matrix
+product grow into a different final loss: there, sweep and `train_network`
+give two samples of the same chaotic run.
 """
 
 from __future__ import annotations
