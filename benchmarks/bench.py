@@ -2,8 +2,9 @@
 notebook execution.
 
 python benchmarks/bench.py            # full: 7 rounds, every notebook 5
-times (about 8 minutes) python benchmarks/bench.py --quick    # one round,
-one notebook once: checks the benchmark runs
+times, the network sweep 3 times each way (about 12 minutes)
+python benchmarks/bench.py --quick    # one round, one notebook once, a
+tiny sweep: checks the benchmark runs
 
 Prints a Markdown table and writes it to build/bench.md (or --out). Not a
 test: the numbers depend on the machine, so nothing here fails on a slow
@@ -34,12 +35,37 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from utils import optimizers as O  # noqa: E402
 from utils.data import get_data, load_airfoil, standardize  # noqa: E402
-from utils.training import evaluates, init_linear, squared_loss, train  # noqa: E402
+from utils.networks import mlp  # noqa: E402
+from utils.sweep import sweep_network  # noqa: E402
+from utils.training import (  # noqa: E402
+    evaluates,
+    init_linear,
+    squared_loss,
+    train,
+    train_network,
+)
 
 TARGETS = {
     "train_ratio": 1.5,
     "course_seconds": 60.0,
     "notebook_seconds": 10.0,
+}
+# notebooks with a budget of their own: the network notebook trains ~100
+# networks of 20 epochs
+NOTEBOOK_SECONDS = {"10_networks.ipynb": 20.0}
+# the network notebook's sweep: every classic optimizer, its six learning
+# rates, seeds 0 and 1, 20 epochs of batch 32
+SWEEP = {
+    "optimizers": list(O.registered("classic")),
+    "lrs": [10 ** (k / 2) for k in range(-6, 0)],
+    "seeds": [0, 1],
+    "num_epochs": 20,
+}
+QUICK_SWEEP = {
+    "optimizers": ["sgd", "adam"],
+    "lrs": [0.01, 0.1],
+    "seeds": [0],
+    "num_epochs": 1,
 }
 
 
@@ -138,6 +164,79 @@ def bench_train(rounds: int) -> dict:
         "train": statistics.median(ours),
         "bare": statistics.median(bare),
         "ratio": statistics.median(a / b for a, b in pairs),
+    }
+
+
+def one_by_one(setting: dict) -> list[list[list[float]]]:
+    """The sweep's runs done one after another with `train_network`: final
+    losses [optimizer][seed][lr] (inf where a run diverged)."""
+    import contextlib
+    import io
+    import warnings
+
+    finals = []
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")  # diverging runs warn
+        for name in setting["optimizers"]:
+            spec = O.OPTIMIZERS[name]
+            finals.append([])
+            for seed in setting["seeds"]:
+                finals[-1].append([])
+                for lr in setting["lrs"]:
+                    history = train_network(
+                        mlp(seed=seed),
+                        spec.step,
+                        spec.init_states,
+                        {**spec.settings, "lr": lr},
+                        get_data(32, seed=seed)[0],
+                        setting["num_epochs"],
+                        plot=False,
+                    )
+                    finals[-1][-1].append(
+                        float("inf")
+                        if history.diverged or not history.losses
+                        else history.losses[-1]
+                    )
+    return finals
+
+
+def bench_sweep(rounds: int, setting: dict) -> dict:
+    """Alternate the batched sweep and the same runs one by one; return the
+    medians, the median ratio and how many final losses agree."""
+
+    def batched():
+        return sweep_network(
+            setting["optimizers"],
+            setting["lrs"],
+            seeds=setting["seeds"],
+            num_epochs=setting["num_epochs"],
+        )
+
+    batched()  # warm up
+    pairs = []
+    for _ in range(rounds):
+        tic = time.perf_counter()
+        sweeps = batched()
+        middle = time.perf_counter()
+        finals = one_by_one(setting)
+        pairs.append((middle - tic, time.perf_counter() - middle))
+    ours = [run for sweep in sweeps.values() for run in sweep.runs]
+    theirs = [run for optimizer in finals for run in optimizer]
+    agree = sum(
+        a == b or abs(a - b) < 1e-4
+        for mine, other in zip(ours, theirs)
+        for a, b in zip(mine, other)
+    )
+    return {
+        "networks": sum(len(run) for run in ours),
+        "batched": statistics.median(b for b, _ in pairs),
+        "one_by_one": statistics.median(o for _, o in pairs),
+        "ratio": statistics.median(o / b for b, o in pairs),
+        "agree": agree,
+        "setting": setting,
     }
 
 
@@ -254,6 +353,7 @@ def table(
     reference: float,
     train_result: dict,
     loader: dict,
+    sweep: dict,
     notebooks: dict,
     speed: list,
     parallel: float,
@@ -297,7 +397,22 @@ def table(
         "| one epoch, `DataLoader(TensorDataset)`, for comparison | "
         f"{loader['DataLoader'] * 1000:.1f} ms | | |",
     ]
-    limit = TARGETS["notebook_seconds"]
+    setting, n = sweep["setting"], sweep["networks"]
+    what = (
+        f"{len(setting['optimizers'])} optimizers x {len(setting['lrs'])} "
+        f"lrs x {len(setting['seeds'])} seeds, {setting['num_epochs']} "
+        "epochs of batch 32"
+    )
+    lines += [
+        f"| network sweep, {what}: `sweep_network`, batched | "
+        f"{sweep['batched']:.1f} s | | |",
+        f"| the same {n} runs one after another (`train_network`) | "
+        f"{sweep['one_by_one']:.1f} s | | |",
+        "| ratio one by one / batched (median of alternated rounds) | "
+        f"{sweep['ratio']:.1f}x | | |",
+        "| final losses that agree within 1e-4 (the others: chaotic runs, "
+        f"past an optimizer's valley) | {sweep['agree']} of {n} | | |",
+    ]
     if speed:
         lines.append(
             "| reference loop, before each notebook run | "
@@ -305,6 +420,7 @@ def table(
             f"(runs {min(speed) * 1000:.0f}–{max(speed) * 1000:.0f}) | | |"
         )
     for name, (last_output, total) in notebooks.items():
+        limit = NOTEBOOK_SECONDS.get(name, TARGETS["notebook_seconds"])
         median, shutdown = (
             statistics.median(last_output),
             statistics.median(total),
@@ -352,6 +468,12 @@ def main(argv=None) -> int:
         help="runs of each notebook",
     )
     parser.add_argument(
+        "--sweep-rounds",
+        type=int,
+        default=3,
+        help="rounds of the network sweep, batched and one by one",
+    )
+    parser.add_argument(
         "--out", type=Path, default=ROOT / "build" / "bench.md"
     )
     args = parser.parse_args(argv)
@@ -367,6 +489,10 @@ def main(argv=None) -> int:
             bench_reference(rounds),
             bench_train(rounds),
             bench_loader(rounds),
+            bench_sweep(
+                1 if args.quick else args.sweep_rounds,
+                QUICK_SWEEP if args.quick else SWEEP,
+            ),
             *bench_notebooks(notebooks, notebook_rounds),
             rounds,
             notebook_rounds,

@@ -10,6 +10,7 @@ from utils.checks import (
     check_optimizer,
     check_schedule,
     differences,
+    network_problem,
     torch_schedule,
     with_lr_schedule,
 )
@@ -263,3 +264,65 @@ def test_check_schedule_fails_a_difference_on_stderr(
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("FAIL") and says in err
     assert err.rstrip().endswith("Hint: look")
+
+
+def test_the_network_problem_checks_an_optimizer_on_the_course_mlp(
+    airfoil_file, capsys
+):
+    check_optimizer(
+        O.adam,
+        O.init_adam_states,
+        {"lr": 0.01},
+        lambda p: torch.optim.Adam(p, lr=0.01),
+        name="torch.optim.Adam",
+        steps=60,  # past the end of the first epoch (47 minibatches)
+        problem=network_problem(),
+    )
+    assert capsys.readouterr().out.startswith(
+        "PASS: adam agrees with torch.optim.Adam at all 60 steps"
+    )
+    check_optimizer(
+        O.rmsprop,
+        O.init_rmsprop_states,
+        {"lr": 0.01},
+        lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9),
+        steps=5,
+        problem=network_problem(),
+    )
+    assert "FAIL: rmsprop differs" in capsys.readouterr().err
+    start, loss = network_problem(seed=1)
+    assert [tuple(p.shape) for p in start] == [
+        (64, 5),
+        (64,),
+        (64, 64),
+        (64,),
+        (1, 64),
+        (1,),
+    ]
+    assert start[0].dtype == torch.float64
+    assert loss(start, 0).item() != loss(start, 1).item()
+
+
+@pytest.mark.parametrize("name", list(O.registered("classic")))
+def test_every_classic_optimizer_has_a_twin_that_takes_our_names(
+    name, capsys
+):
+    from utils.references import twin
+
+    spec = O.OPTIMIZERS[name]
+    hyperparams = {**spec.settings, "lr": 0.01}
+    for key, value in (("gamma", 0.9), ("beta1", 0.8), ("eps", 1e-6)):
+        if key in spec.defaults:
+            hyperparams[key] = value
+    reference, described = twin(name, hyperparams)
+    check_optimizer(
+        spec.step,
+        spec.init_states,
+        hyperparams,
+        reference,
+        name=described,
+        steps=50,
+    )
+    assert capsys.readouterr().out.startswith("PASS")
+    with pytest.raises(ValueError, match="TWINS"):
+        twin("lion9", {})

@@ -158,6 +158,17 @@ WRONG = {
             "return 0.2 * (1 - min(t, 300) / 300) ** 2",  # one setting only
         ],
     },
+    "10_networks": {
+        "permute_hidden": [
+            "return W1[perm], b1[perm], W2",  # the next layer not rewired
+            "return W1[perm], b1, W2[:, perm]",  # the bias left behind
+            # the inverse permutation for W2: right when perm is its own
+            # inverse only
+            "return W1[perm], b1[perm], W2[:, torch.argsort("
+            "torch.tensor(perm))]",
+            "return W1[:, perm], b1[perm], W2[perm]",  # the wrong axes
+        ],
+    },
     "12_comparison": {
         "largest_stable_lr": [
             "return 0.9530692",  # the airfoil value only

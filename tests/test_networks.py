@@ -4,7 +4,7 @@ import torch
 
 from utils import optimizers as O
 from utils.data import get_data
-from utils.networks import mlp
+from utils.networks import linear_share, mlp
 from utils.training import train_network
 
 
@@ -45,3 +45,20 @@ def test_adam_from_scratch_trains_it_below_the_linear_floor(airfoil_file):
         plot=False,
     )
     assert history.losses[-1] < 0.10 < 0.2417
+
+
+def test_linear_share_is_one_for_a_linear_net_and_less_for_a_bent_one():
+    features = torch.randn(
+        200, 5, generator=torch.Generator().manual_seed(0)
+    )
+    linear = torch.nn.Linear(5, 1)
+    assert abs(linear_share(linear, features) - 1.0) < 1e-9
+    net = mlp(hidden=8, depth=1)
+    with torch.no_grad():
+        net[0].weight *= 20  # saturate the tanh units: far from linear
+    assert 0.0 < linear_share(net, features) < 0.9
+    # one feature through a tanh: the share is the squared correlation
+    x = features[:, :1]
+    r = torch.corrcoef(torch.cat([x, torch.tanh(3 * x)], 1).T)[0, 1]
+    share = linear_share(lambda X: torch.tanh(3 * X), x)
+    assert abs(share - r.item() ** 2) < 1e-6

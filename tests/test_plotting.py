@@ -16,6 +16,7 @@ from utils.plotting import (
     plot_history_pair,
     plot_online,
     plot_scheduled_runs,
+    plot_seeds,
     plot_spread,
     plot_sweeps,
     show_trace_1d,
@@ -373,3 +374,74 @@ def test_plot_scheduled_runs_draws_losses_and_learning_rates(airfoil_file):
     ]
     with pytest.raises(ValueError, match="one schedule per run"):
         plot_scheduled_runs(runs, schedules[:1], updates_per_epoch=150)
+
+
+def test_plot_seeds_draws_each_seed_and_the_mean_at_the_best_lr():
+    sweeps = {
+        "sgd": Sweep(
+            [0.01, 0.1],
+            [0.2, 0.15],
+            [False, False],
+            label="SGD",
+            runs=[[0.21, 0.14], [0.19, 0.16]],
+        ),
+        "adam": Sweep(
+            [0.01, 0.1],
+            [0.05, math.inf],
+            [False, True],
+            label="Adam",
+            runs=[[0.04, math.inf], [0.06, 0.3]],
+        ),
+    }
+    assert sweeps["adam"].best_runs == [0.04, 0.06]
+    ax = plot_seeds(sweeps, floor=0.2417, title="seeds")
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    bars = [line for line in ax.lines if line.get_linestyle() == "-"]
+    assert [list(d.get_ydata()) for d in dots] == [
+        [0.14, 0.16],
+        [0.04, 0.06],
+    ]
+    assert [list(d.get_xdata()) for d in dots] == [[0, 0], [1, 1]]
+    assert [list(b.get_ydata()) for b in bars] == [
+        [0.15, 0.15],
+        [0.05, 0.05],
+    ]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "SGD\nη = 0.1",
+        "Adam\nη = 0.01",
+    ]
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "final loss"
+    assert any(line.get_ydata()[0] == 0.2417 for line in ax.lines)
+    assert ax.get_title() == "seeds"
+
+
+def test_the_y_axis_can_be_logarithmic():
+    run = History([200, 400], [0.5, 1.0], [0.01, 0.02], [0.3, 0.05])
+    assert plot_history(run, yscale="log").get_yscale() == "log"
+    axes = plot_history_pair([run], yscale="log")
+    assert [ax.get_yscale() for ax in axes] == ["log", "log"]
+    sweep = Sweep([0.01, 0.1], [0.3, 0.05], [False, False], label="x")
+    ax = plot_sweeps([sweep], ylim=(0.02, 0.5), yscale="log")
+    assert ax.get_yscale() == "log" and list(ax.lines[0].get_ydata()) == [
+        0.3,
+        0.05,
+    ]
+
+
+def test_log_axes_get_plain_labels_and_a_legend_can_go_outside():
+    runs = [
+        History([200, 400], [0.5, 1.0], [0.01, 0.02], [0.3, 0.05], label=a)
+        for a in "xy"
+    ]
+    ax = plot_history(runs, yscale="log", legend_outside=True)
+    label = ax.yaxis.get_major_formatter()
+    assert [label(v) for v in (0.01, 0.03, 0.2, 0.5, 0.07, 1.0)] == [
+        "0.01",
+        "0.03",
+        "0.2",
+        "0.5",
+        "",
+        "1",
+    ]
+    assert ax.yaxis.get_minor_formatter()(0.03) == "0.03"
+    assert ax.get_legend().get_bbox_to_anchor().x0 > ax.bbox.x1 - 1

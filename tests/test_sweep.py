@@ -1,16 +1,25 @@
 """The learning-rate sweep: each of its models is the run `train` makes, and
 divergence stays in its slice."""
 
+import functools
 import math
 import warnings
 
 import pytest
+import torch
 
 from utils import optimizers as O
-from utils.data import get_data
+from utils.data import Batches, get_data
+from utils.networks import mlp
 from utils.schedules import CosineScheduler, FactorScheduler
-from utils.sweep import Sweep, sweep_lr, sweep_lrs, sweep_schedules
-from utils.training import train
+from utils.sweep import (
+    Sweep,
+    sweep_lr,
+    sweep_lrs,
+    sweep_network,
+    sweep_schedules,
+)
+from utils.training import train, train_network
 
 NAMES = list(O.registered("classic"))
 LRS = [0.003, 0.01, 0.05]
@@ -275,3 +284,159 @@ def test_bad_schedule_sweeps_are_rejected(
         sweep_schedules(
             O.sgd, O.init_sgd_states, schedules, hyperparams, **kwargs
         )
+
+
+# The network sweep: each model is the run train_network makes.
+
+
+def train_network_final_loss(
+    name, lr, seed, num_epochs=2, batch_size=32, dtype=torch.float32, **kw
+):
+    spec = O.OPTIMIZERS[name]
+    features, labels = get_data(batch_size, seed=seed)[0].tensors
+    history = train_network(
+        mlp(seed=seed, dtype=dtype, **kw),
+        spec.step,
+        spec.init_states,
+        {**spec.settings, "lr": lr},
+        Batches(features.to(dtype), labels.to(dtype), batch_size, seed),
+        num_epochs=num_epochs,
+        plot=False,
+    )
+    return history.losses[-1] if history.losses else math.inf
+
+
+@pytest.fixture(scope="module")
+def network_sweeps(airfoil_file):
+    return sweep_network(NAMES, [0.003, 0.01], seeds=[0, 1], num_epochs=2)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_network_in_the_sweep_is_the_run_train_network_makes(
+    network_sweeps, name
+):
+    sweep = network_sweeps[name]
+    assert sweep.lrs == [0.003, 0.01] and sweep.label == name
+    assert sweep.hyperparams == O.OPTIMIZERS[name].settings
+    for seed, runs in zip([0, 1], sweep.runs):
+        for lr, loss in zip(sweep.lrs, runs):
+            assert loss == pytest.approx(
+                train_network_final_loss(name, lr, seed), abs=1e-6
+            ), f"{name} at lr {lr}, seed {seed}"
+    assert sweep.losses == pytest.approx(
+        [(a + b) / 2 for a, b in zip(*sweep.runs)]
+    )
+    assert not any(sweep.diverged) and sweep.runs[0] != sweep.runs[1]
+
+
+def test_the_notebooks_budget_batch_32_for_20_epochs_matches_too(
+    airfoil_file,
+):
+    sweep = sweep_network(["adam"], [0.003, 0.01], seeds=[1])["adam"]
+    for lr, loss in zip(sweep.lrs, sweep.runs[0]):
+        assert loss == pytest.approx(
+            train_network_final_loss("adam", lr, 1, num_epochs=20),
+            abs=1e-5,
+        )
+    assert sweep.runs[0][0] < 0.10 < 0.2417
+
+
+def test_in_float64_even_a_large_learning_rate_matches(airfoil_file):
+    sweep = sweep_network(
+        ["adam"], [0.05], seeds=[2], num_epochs=2, dtype=torch.float64
+    )
+    assert sweep["adam"].losses[0] == pytest.approx(
+        train_network_final_loss("adam", 0.05, 2, dtype=torch.float64),
+        abs=1e-12,
+    )
+
+
+def test_other_networks_batch_sizes_and_a_last_evaluation_before_the_end(
+    airfoil_file,
+):
+    # batch 64 over 1500 rows: train_network's last evaluation is at 1408
+    # examples, before the epoch's last update
+    sweep = sweep_network(
+        ["rmsprop"],
+        [0.01],
+        seeds=[3],
+        batch_size=64,
+        num_epochs=1,
+        net=functools.partial(mlp, hidden=8, depth=1),
+    )
+    assert sweep["rmsprop"].losses[0] == pytest.approx(
+        train_network_final_loss(
+            "rmsprop", 0.01, 3, 1, 64, hidden=8, depth=1
+        ),
+        abs=1e-6,
+    )
+
+
+def test_a_diverging_network_stays_in_its_slice(airfoil_file):
+    mixed = sweep_network(
+        ["sgd", "adam"], [0.01, 1e3, 0.05], seeds=[0, 2], num_epochs=1
+    )
+    alone = sweep_network(["sgd"], [0.01, 0.05], seeds=[0, 2], num_epochs=1)
+    assert mixed["sgd"].diverged == [False, True, False]
+    assert mixed["sgd"].losses[1] == math.inf
+    assert all(run[1] == math.inf for run in mixed["sgd"].runs)
+    assert [[run[0], run[2]] for run in mixed["sgd"].runs] == alone[
+        "sgd"
+    ].runs
+    # Adam's steps are bounded: at lr 1000 it wanders far, but stays finite
+    assert not any(mixed["adam"].diverged)
+    with pytest.warns(RuntimeWarning, match="not finite"):
+        assert train_network_final_loss("sgd", 1e3, 0, 1) == math.inf
+
+
+def test_one_optimizer_alone_or_in_company_trains_the_same_networks(
+    network_sweeps,
+):
+    alone = sweep_network(
+        ["yogi"], [0.003, 0.01], seeds=[0, 1], num_epochs=2
+    )
+    assert alone["yogi"].runs == network_sweeps["yogi"].runs
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"seeds": []}, "seeds"),
+        ({"seeds": [0.5]}, "seeds"),
+        ({"seeds": [-1]}, "seeds"),
+        ({"seeds": 3}, "seeds"),
+        ({"num_epochs": 0}, "num_epochs"),
+    ],
+)
+def test_network_sweep_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        sweep_network(["adam"], [0.01], **kwargs)
+    with pytest.raises(ValueError, match="lrs"):
+        sweep_network(["adam"], [])
+    with pytest.raises(ValueError, match="not a registered optimizer"):
+        sweep_network(["adam", "lion9"], [0.1])
+
+
+def test_each_optimizer_can_have_its_own_learning_rates(airfoil_file):
+    both = sweep_network(
+        ["sgd", "adam"],
+        {"adam": [0.01, 0.003], "sgd": [0.05, 0.1]},
+        seeds=[4],
+        num_epochs=1,
+    )
+    sgd = sweep_network(["sgd"], [0.05, 0.1], seeds=[4], num_epochs=1)
+    adam = sweep_network(["adam"], [0.01, 0.003], seeds=[4], num_epochs=1)
+    assert both["sgd"].lrs == [0.05, 0.1] and both["adam"].lrs == [
+        0.01,
+        0.003,
+    ]
+    assert both["sgd"].runs == sgd["sgd"].runs
+    assert both["adam"].runs == adam["adam"].runs
+    for lrs, match in [
+        ({"sgd": [0.1]}, "must name the optimizers"),
+        ({"sgd": [0.1], "adam": [0.1, 0.2]}, "as many"),
+        ({"sgd": [0.1], "adam": [-1.0]}, "lrs"),
+        ({}, "at least one"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            sweep_network(["sgd", "adam"], lrs, num_epochs=1)

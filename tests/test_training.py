@@ -393,6 +393,14 @@ def test_the_device_moves_the_data_and_the_model_together(data):
             device="meta",
             plot=False,
         ),
+        lambda: train_network_concise(
+            mlp(),
+            torch.optim.Adam,
+            {"lr": 0.01},
+            data[0],
+            device="meta",
+            plot=False,
+        ),
     ):
         with pytest.raises((RuntimeError, NotImplementedError)) as info:
             run()

@@ -33,10 +33,32 @@ def _problem(seed: int):
 
     # convex, and far from its minimum: no chaotic oscillation to amplify
     # rounding
-    def loss(W, b):
+    def loss(params, step):
+        W, b = params
         return ((X @ W + b - Y) ** 2).mean() + 0.01 * (W**4).sum()
 
     return (W0, b0), loss
+
+
+def network_problem(seed: int = 0, batch_size: int = 32):
+    """The course's MLP in float64 on airfoil: its start, and its loss on
+    minibatch `step` of one seeded epoch (then the next epoch's, ...)."""
+    from .data import get_data
+    from .networks import mlp
+
+    net = mlp(seed=seed, dtype=torch.float64)
+    names = [name for name, _ in net.named_parameters()]
+    data_iter = get_data(batch_size, seed=seed)[0]
+    batches = []
+
+    def loss(params, step):
+        while len(batches) <= step:  # draw the epochs as they are needed
+            batches.extend((X.double(), y.double()) for X, y in data_iter)
+        X, y = batches[step]
+        out = torch.func.functional_call(net, dict(zip(names, params)), X)
+        return ((out[:, 0] - y) ** 2).mean() / 2
+
+    return [p.detach() for p in net.parameters()], loss
 
 
 def differences(
@@ -46,25 +68,28 @@ def differences(
     reference,
     steps: int = 200,
     seed: int = 0,
+    problem=None,
 ) -> list[float]:
     """Run `fn` and `reference(params)` side by side; return the largest
     parameter gap after each step.
 
     `reference` is a torch.optim-like factory, e.g. `lambda p:
     torch.optim.Adam(p, lr=0.1)`; both see the gradients of the same float64
-    loss at their own parameters.
+    loss at their own parameters. `problem`, if given, is `(start,
+    loss(params, step))`, such as `network_problem()`; by default a small
+    regression.
     """
-    start, loss = _problem(seed)
+    start, loss = problem or _problem(seed)
     ours = [t.clone().requires_grad_() for t in start]
     theirs = [t.clone().requires_grad_() for t in start]
     states, hp = init_states(ours), dict(hyperparams)
     optimizer = reference(theirs)
     gaps = []
-    for _ in range(steps):
+    for step in range(steps):
         for params in (ours, theirs):
             for p in params:
                 p.grad = None
-            loss(*params).backward()
+            loss(params, step).backward()
         fn(ours, states, hp)
         optimizer.step()
         gaps.append(
@@ -154,12 +179,15 @@ def check_optimizer(
     steps: int = 200,
     tol: float = TOL,
     hint: str = "",
+    problem=None,
 ) -> None:
     """Print PASS if `fn` agrees with `reference` within `tol` after every
-    step, else FAIL and a hint."""
+    step, else FAIL and a hint (`problem` as for `differences`)."""
     ref_name = name or "the reference"
     try:
-        gaps = differences(fn, init_states, hyperparams, reference, steps)
+        gaps = differences(
+            fn, init_states, hyperparams, reference, steps, problem=problem
+        )
         validate(
             fn, hyperparams
         )  # after the run, so that a stub reports itself as unfinished

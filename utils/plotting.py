@@ -25,6 +25,18 @@ def _axes(ax=None, figsize=FIGSIZE):
     return ax
 
 
+def plain_log_labels(axis) -> None:
+    """Label a logarithmic axis with plain numbers (0.03, not 3 x 10^-2):
+    every power of ten, and 2, 3 and 5 times it."""
+
+    def label(value, _=None) -> str:
+        mantissa = value / 10 ** math.floor(math.log10(value) + 1e-9)
+        return f"{value:g}" if round(mantissa) in (1, 2, 3, 5) else ""
+
+    axis.set_major_formatter(label)
+    axis.set_minor_formatter(label)
+
+
 def plot(
     x,
     ys,
@@ -66,6 +78,7 @@ def plot_history(
     x: str = "epochs",
     ax=None,
     ylim=None,
+    yscale: str = "linear",
     title: str = "",
     fmts: Sequence[str] = (),
     optimum: float | None = None,
@@ -107,19 +120,23 @@ def plot_history(
         "examples": "examples seen",
         "seconds": "training time (s)",
     }
-    ax.set(xlabel=xlabels[x], ylabel="loss", title=title)
+    ax.set(xlabel=xlabels[x], ylabel="loss", title=title, yscale=yscale)
     if ylim is not None:
         ax.set_ylim(*ylim)
+    if yscale == "log":
+        plain_log_labels(ax.yaxis)
     if xscale is None:
         xscale = "log" if x == "seconds" else "linear"
     if xscale == "log" and any(getattr(h, x) for h in histories):
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(
-            lambda value, _: f"{value:g}"
-        )  # 0.001 rather than 10^-3
+        plain_log_labels(ax.xaxis)  # 0.001 rather than 10^-3
     if len(histories) > 1 or optimum is not None:
         if legend_outside:
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            ax.legend(
+                fontsize="small",
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1.0),
+            )
         else:
             ax.legend()
     if not any(h.losses for h in histories):
@@ -315,6 +332,7 @@ def plot_sweeps(
     ax=None,
     ylim=(0.24, 0.30),
     optimum: float | None = None,
+    yscale: str = "linear",
     title: str = "",
 ):
     """Plot final loss against learning rate (log x) for sweeps with `lrs`,
@@ -367,8 +385,11 @@ def plot_sweeps(
         xscale="log",
         xlabel="learning rate η",
         ylabel="final loss",
+        yscale=yscale,
         ylim=ylim,
     )
+    if yscale == "log":
+        plain_log_labels(ax.yaxis)
     ax.set_title(title, pad=10)  # clear of the markers on the top edge
     ax.xaxis.set_major_formatter(
         lambda value, _: f"{value:g}"
@@ -385,6 +406,7 @@ def plot_history_pair(
     *,
     xs=("epochs", "seconds"),
     ylim=None,
+    yscale: str = "linear",
     titles=("loss against epochs", "loss against training time"),
 ):
     """Plot the same runs in two panels side by side (against epochs and
@@ -397,7 +419,9 @@ def plot_history_pair(
         sharey=True,
     )
     for ax, x, title in zip(axes, xs, titles):
-        plot_history(histories, x=x, ax=ax, ylim=ylim, title=title)
+        plot_history(
+            histories, x=x, ax=ax, ylim=ylim, yscale=yscale, title=title
+        )
         if ax.get_legend() is not None:
             ax.get_legend().remove()
     handles, labels = axes[0].get_legend_handles_labels()
@@ -406,18 +430,6 @@ def plot_history_pair(
             handles, labels, loc="outside right center", fontsize="small"
         )
     return axes
-
-
-def _plain(value, _position) -> str:
-    """A tick label without powers of ten."""
-    return f"{value:g}"
-
-
-def _plain_minor(value, _position) -> str:
-    """A minor tick label of a log axis: 2, 3 and 5 times a power of ten
-    only, so that labels do not crowd."""
-    leading = value / 10 ** math.floor(math.log10(value))
-    return f"{value:g}" if round(leading) in (2, 3, 5) else ""
 
 
 def plot_scheduled_runs(
@@ -446,8 +458,7 @@ def plot_scheduled_runs(
     plot_history(histories, ax=axes[0], ylim=ylim, title=titles[0])
     axes[0].set_yscale(yscale)
     if yscale == "log":  # 0.5 and 2 rather than 5 x 10^-1 and 2 x 10^0
-        axes[0].yaxis.set_major_formatter(_plain)
-        axes[0].yaxis.set_minor_formatter(_plain_minor)
+        plain_log_labels(axes[0].yaxis)
     if axes[0].get_legend() is not None:
         axes[0].get_legend().remove()
     for history, schedule in zip(histories, schedules):
@@ -465,3 +476,37 @@ def plot_scheduled_runs(
             handles, labels, loc="outside right center", fontsize="small"
         )
     return axes
+
+
+def plot_seeds(
+    sweeps,
+    *,
+    ax=None,
+    floor: float | None = None,
+    yscale: str = "log",
+    title: str = "",
+):
+    """Plot, for each sweep, the final loss of every seed (a dot) and their
+    mean (a bar) at the sweep's best learning rate."""
+    sweeps = (
+        list(sweeps.values()) if isinstance(sweeps, dict) else list(sweeps)
+    )
+    ax = _axes(ax, figsize=(FIGSIZE[0] * 1.6, FIGSIZE[1]))
+    for i, sweep in enumerate(sweeps):
+        lr, mean = sweep.best
+        runs = sweep.best_runs
+        color = f"C{i % 10}"
+        ax.plot([i] * len(runs), runs, "o", color=color, alpha=0.7)
+        ax.plot([i - 0.25, i + 0.25], [mean, mean], "-", color=color, lw=2)
+    if floor is not None:
+        ax.axhline(floor, color="0.4", linestyle=":", linewidth=1)
+    ax.set_xticks(
+        range(len(sweeps)),
+        [f"{s.label}\nη = {s.best[0]:.2g}" for s in sweeps],
+        fontsize="small",
+    )
+    ax.set(ylabel="final loss", yscale=yscale, title=title)
+    if yscale == "log":
+        plain_log_labels(ax.yaxis)
+    ax.grid(True, axis="y", alpha=0.3)
+    return ax

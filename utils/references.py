@@ -39,3 +39,43 @@ def yogi(
             "exp_avg_sq": torch.full_like(p, s0),
         }
     return optimizer
+
+
+# registered name: (reference, its name, fixed arguments, renamed keys)
+TWINS = {
+    "sgd": (torch.optim.SGD, "torch.optim.SGD", {}, {}),
+    "sgd_momentum": (torch.optim.SGD, "torch.optim.SGD", {}, {}),
+    "adagrad": (torch.optim.Adagrad, "torch.optim.Adagrad", {}, {}),
+    "rmsprop": (
+        torch.optim.RMSprop,
+        "torch.optim.RMSprop",
+        {},
+        {"gamma": "alpha"},
+    ),
+    "adadelta": (torch.optim.Adadelta, "torch.optim.Adadelta", {}, {}),
+    "adam": (torch.optim.Adam, "torch.optim.Adam", {}, {}),
+    "yogi": (yogi, "torch_optimizer.Yogi", {}, {}),
+    "amsgrad": (
+        torch.optim.Adam,
+        "torch.optim.Adam(amsgrad=True)",
+        {"amsgrad": True},
+        {},
+    ),
+}
+
+
+def twin(name: str, hyperparams: dict):
+    """The reference of registered optimizer `name`, with the course's
+    `hyperparams` as its arguments: (factory of params, its name)."""
+    if name not in TWINS:
+        raise ValueError(
+            f"no reference for {name!r}: add it to utils.references.TWINS"
+        )
+    cls, described, fixed, renamed = TWINS[name]
+    kwargs = {renamed.get(k, k): v for k, v in hyperparams.items()}
+    if "beta1" in kwargs or "beta2" in kwargs:
+        kwargs["betas"] = (
+            kwargs.pop("beta1", 0.9),
+            kwargs.pop("beta2", 0.999),
+        )
+    return lambda params: cls(params, **fixed, **kwargs), described

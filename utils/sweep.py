@@ -13,6 +13,14 @@ loss is the one `train` reports for that learning rate and data order: the
 loss at the last evaluation. `sweep_schedules` does the same for
 learning-rate schedules: before each update, `hyperparams["lr"]` holds each
 model's scheduled rate.
+
+A network is stacked the same way (`utils.stacked`: one row of a (K, P)
+tensor per network), and its copies run as one network with batched matrix
+products (`sweep_network`); each final loss is the one `train_network`
+reports, up to rounding. Past an optimizer's valley (too large a learning
+rate) training is chaotic, and the last-bit differences between a batched
+and a single matrix product grow into a different final loss: there, sweep
+and `train_network` give two samples of the same chaotic run.
 """
 
 from __future__ import annotations
@@ -25,14 +33,16 @@ import torch
 
 from .data import get_data
 from .hyperparams import check_value, validate
+from .networks import mlp
 from .optimizers import OPTIMIZERS, Spec
+from .stacked import Stack
 from .training import evaluates, init_linear, squared_loss
 
 
 @dataclass
 class Sweep:
     """One optimizer's final full-data loss at each learning rate, averaged
-    over data orders (`inf` where it diverged)."""
+    over data orders or seeds (`inf` where it diverged)."""
 
     lrs: list[float]
     losses: list[float]
@@ -44,7 +54,7 @@ class Sweep:
     hyperparams: dict = field(default_factory=dict)
     runs: list[list[float]] = field(
         default_factory=list
-    )  # runs[i][j]: order i, lrs[j]
+    )  # runs[i][j]: order (or seed) i, lrs[j]
 
     @property
     def best(self) -> tuple[float, float]:
@@ -52,6 +62,13 @@ class Sweep:
         lr on a tie)."""
         i = min(range(len(self.losses)), key=lambda k: self.losses[k])
         return self.lrs[i], self.losses[i]
+
+    @property
+    def best_runs(self) -> list[float]:
+        """The final loss of each data order or seed at the best learning
+        rate."""
+        i = self.lrs.index(self.best[0])
+        return [run[i] for run in self.runs]
 
     def __repr__(self) -> str:
         lr, loss = self.best
@@ -101,6 +118,35 @@ def _spec(name: str, optimizer) -> tuple:
         )
     fn, init_states, *rest = optimizer
     return fn, init_states, dict(rest[0] if rest and rest[0] else {})
+
+
+def _checked(optimizers, lrs, num_epochs) -> tuple[list, dict]:
+    """The learning rates as floats and {name: (fn, init_states,
+    hyperparams)}, all validated."""
+    lrs = _check_lrs(lrs)
+    if not isinstance(optimizers, dict):
+        optimizers = {name: name for name in optimizers}
+    specs = {}
+    for name, optimizer in optimizers.items():
+        fn, init_states, hyperparams = _spec(name, optimizer)
+        if "lr" in hyperparams:
+            raise ValueError(
+                f"{name}: pass the learning rates as lrs, not as "
+                "hyperparams['lr']"
+            )
+        validate(fn, {**hyperparams, "lr": lrs[0]}, who=name)
+        specs[name] = fn, init_states, hyperparams
+    if not specs:
+        raise ValueError("optimizers must name at least one optimizer")
+    if (
+        not isinstance(num_epochs, int)
+        or isinstance(num_epochs, bool)
+        or num_epochs <= 0
+    ):
+        raise ValueError(
+            f"num_epochs must be a positive integer, got {num_epochs!r}"
+        )
+    return lrs, specs
 
 
 def _models(loaders, k: int) -> list[torch.Tensor]:
@@ -193,29 +239,7 @@ def sweep_lrs(
     used) or to `(fn, init_states[, hyperparams])`; a list of registry names
     works too.
     """
-    lrs = _check_lrs(lrs)
-    if not isinstance(optimizers, dict):
-        optimizers = {name: name for name in optimizers}
-    specs = {}
-    for name, optimizer in optimizers.items():
-        fn, init_states, hyperparams = _spec(name, optimizer)
-        if "lr" in hyperparams:
-            raise ValueError(
-                f"{name}: pass the learning rates as lrs, not as "
-                "hyperparams['lr']"
-            )
-        validate(fn, {**hyperparams, "lr": lrs[0]}, who=name)
-        specs[name] = fn, init_states, hyperparams
-    if not specs:
-        raise ValueError("optimizers must name at least one optimizer")
-    if (
-        not isinstance(num_epochs, int)
-        or isinstance(num_epochs, bool)
-        or num_epochs <= 0
-    ):
-        raise ValueError(
-            f"num_epochs must be a positive integer, got {num_epochs!r}"
-        )
+    lrs, specs = _checked(optimizers, lrs, num_epochs)
     orders = list(orders)
     if not orders:
         raise ValueError(
@@ -341,4 +365,137 @@ def sweep_schedules(
     final = final.reshape(len(orders), n_schedules)
     return {
         label: final[:, j].tolist() for j, label in enumerate(schedules)
+    }
+
+
+def _check_seeds(seeds) -> list[int]:
+    """The seeds as a non-empty list of integers >= 0, or a ValueError
+    naming `seeds`."""
+    values = list(seeds) if hasattr(seeds, "__iter__") else None
+    if not values or not all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0
+        for s in values
+    ):
+        raise ValueError(
+            f"seeds must be a non-empty sequence of integers >= 0, got "
+            f"{seeds!r}"
+        )
+    return values
+
+
+def _last_evaluation(n: int, batch_size: int, num_epochs: int) -> int:
+    """The index of the last update after which the training loop evaluates
+    (the last update if none does)."""
+    sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
+    found, seen = None, 0
+    for k, size in enumerate(sizes * num_epochs):
+        before, seen = seen, seen + size
+        if evaluates(before, seen):
+            found = k
+    return len(sizes) * num_epochs - 1 if found is None else found
+
+
+def sweep_network(
+    optimizers,
+    lrs,
+    *,
+    seeds=(0,),
+    batch_size: int = 32,
+    num_epochs: int = 20,
+    net=mlp,
+    dtype: torch.dtype = torch.float32,
+) -> dict[str, Sweep]:
+    """Train one copy of a network per optimizer, learning rate and seed,
+    all as one batch; average each final loss over `seeds`.
+
+    Seed s means the network `net(seed=s)` (the course's MLP by default)
+    and the data order of `get_data(batch_size, seed=s)`, so each final loss
+    is the one `train_network(net(seed=s), ...)` reports on that loader.
+    `optimizers` is as for `sweep_lrs`; `lrs` is one list for all, or a
+    dict that gives each optimizer its own list (all of the same length).
+    """
+    own = dict(lrs) if isinstance(lrs, dict) else None
+    if own is not None and not own:
+        raise ValueError("lrs must name at least one optimizer")
+    first = next(iter(own.values())) if own is not None else lrs
+    shared, specs = _checked(optimizers, first, num_epochs)
+    if own is None:
+        lrs = {name: shared for name in specs}
+    elif set(own) != set(specs):
+        raise ValueError(
+            f"lrs must name the optimizers {sorted(specs)}, got "
+            f"{sorted(own)}"
+        )
+    else:
+        lrs = {name: _check_lrs(own[name]) for name in specs}
+        if len({len(values) for values in lrs.values()}) > 1:
+            raise ValueError(
+                "lrs must give every optimizer as many learning rates"
+            )
+    seeds = _check_seeds(seeds)
+    loaders = [get_data(batch_size, seed=seed)[0] for seed in seeds]
+    features, labels = (t.to(dtype) for t in loaders[0].tensors)
+    nets = [net(seed=seed).to(dtype) for seed in seeds]
+    n_seeds, n_groups = len(seeds), len(specs)
+    n_lrs = len(lrs[next(iter(specs))])
+    k = n_seeds * n_lrs  # models per optimizer: every seed at every lr
+    # one stack for all: optimizer g owns rows g * k to (g + 1) * k - 1
+    stack = Stack(
+        [
+            nets[i]
+            for _ in specs
+            for i in range(n_seeds)
+            for _ in range(n_lrs)
+        ]
+    )
+    groups = []  # per optimizer: step function, parameters, states, dict
+    for g, (name, (fn, init_states, hyperparams)) in enumerate(
+        specs.items()
+    ):
+        params = [stack.rows(g * k, (g + 1) * k)]
+        lr = torch.tensor(lrs[name], dtype=dtype).repeat(n_seeds)
+        hp = {**hyperparams, "lr": lr.reshape(k, 1), "t": 1}
+        groups.append((fn, params, init_states(params), hp))
+
+    def losses(X, y):  # every model's mean loss on its rows: (models,)
+        return squared_loss(stack(X), y).mean(dim=(1, 2))
+
+    last = _last_evaluation(len(features), batch_size, num_epochs)
+    minibatches = (b for _ in range(num_epochs) for b in zip(*loaders))
+    diverged = torch.zeros(len(stack), dtype=torch.bool)
+    tic = time.perf_counter()
+    for step, batches in enumerate(minibatches):
+        # one minibatch per seed, for each model of that seed
+        X = torch.stack([X for X, _ in batches]).to(dtype)
+        y = torch.stack([y for _, y in batches]).to(dtype)
+        X = X.repeat_interleave(n_lrs, dim=0).repeat(n_groups, 1, 1)
+        y = y.repeat_interleave(n_lrs, dim=0).repeat(n_groups, 1)
+        per_model = losses(X, y)
+        diverged |= ~torch.isfinite(per_model.detach())
+        stack.backward(per_model.sum())
+        for fn, params, states, hp in groups:
+            fn(params, states, hp)
+        if step == last:  # where train_network takes its last loss
+            break
+    seconds = time.perf_counter() - tic
+    with torch.no_grad():
+        final = losses(
+            features.expand(len(stack), *features.shape),
+            labels.expand(len(stack), -1),
+        )
+    diverged |= ~torch.isfinite(final)
+    final = torch.where(diverged, math.inf, final)
+    final = final.reshape(n_groups, n_seeds, n_lrs)
+    diverged = diverged.reshape(n_groups, n_seeds, n_lrs)
+    return {
+        name: Sweep(
+            lrs[name],
+            final[i].mean(dim=0).tolist(),
+            diverged[i].any(dim=0).tolist(),
+            seconds,
+            name,
+            specs[name][2],
+            final[i].tolist(),
+        )
+        for i, name in enumerate(specs)
     }
