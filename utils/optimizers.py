@@ -193,11 +193,11 @@ def lion(params, states, hyperparams):
 MUON_ABC = (3.4445, -4.7750, 2.0315)
 
 
-def newton_schulz(G, steps=5, eps=1e-7):
-    """About U V^T for G = U S V^T, by Muon's quintic iteration in
-    bfloat16."""
+def newton_schulz(G, steps=5, eps=1e-7, dtype=torch.bfloat16):
+    """About U V^T for G = U S V^T, by Muon's quintic iteration (in
+    bfloat16 as torch.optim.Muon, unless `dtype` says otherwise)."""
     a, b, c = MUON_ABC
-    X = G.bfloat16()
+    X = G.to(dtype)
     if G.size(0) > G.size(1):  # work on the wide shape: X X^T is small
         X = X.T
     X = X / X.norm().clamp(min=eps)  # all singular values now <= 1
