@@ -232,10 +232,11 @@ def muon(params, states, hyperparams):
                 )
             B.lerp_(p.grad, 1 - momentum)  # B <- mu B + (1 - mu) g
             M = p.grad.lerp(B, momentum) if nesterov else B
-            Q = newton_schulz(M, ns_steps, eps).to(p.dtype)
+            Q = newton_schulz(M, ns_steps, eps)  # bfloat16
             rows, cols = p.shape
             p *= 1 - lr * weight_decay
-            p -= lr * math.sqrt(max(1, rows / cols)) * Q
+            # p - lr sqrt(max(1, rows / cols)) Q, in p's precision as torch
+            p.add_(Q, alpha=-lr * math.sqrt(max(1, rows / cols)))
 
 
 def init_sf_adamw_states(params):
