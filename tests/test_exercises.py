@@ -169,6 +169,24 @@ WRONG = {
             "return W1[:, perm], b1[perm], W2[perm]",  # the wrong axes
         ],
     },
+    "11_after_adam": {
+        "adam_l2": [
+            "pass",  # no decay
+            'p *= 1 - hyperparams["lr"] * weight_decay',  # decoupled: AdamW
+            "p.grad -= weight_decay * p",  # the wrong sign
+            "p.grad += weight_decay",  # ignores the weight
+        ],
+        "orthogonalize": [
+            "return G / torch.linalg.norm(G)",  # normalised only
+            "from utils.optimizers import newton_schulz\n"
+            "return newton_schulz(G)",  # Muon's approximation
+            "U, S, Vh = torch.linalg.svd(G, full_matrices=False)\n"
+            "return U",  # right for square inputs only
+            "U, S, Vh = torch.linalg.svd(G, full_matrices=False)\n"
+            "return Vh.T @ U.T",  # transposed
+            "return torch.sign(G)",  # Lion's sign
+        ],
+    },
     "12_comparison": {
         "largest_stable_lr": [
             "return 0.9530692",  # the airfoil value only

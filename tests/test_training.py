@@ -6,6 +6,7 @@ import torch
 
 from utils import optimizers as O
 from utils.data import Batches, get_data
+from utils.networks import mlp as course_mlp
 from utils.training import (
     EVAL_EVERY,
     History,
@@ -527,3 +528,104 @@ def test_plot_shows_the_figure_once(data, monkeypatch):
         plot=False,
     )
     assert len(shown) == 1 and shown[0].axes[0].get_ylabel() == "loss"
+
+
+def _float64_loader():
+    features, labels = get_data(32)[0].tensors
+    return Batches(features.double(), labels.double(), 32)
+
+
+def _sf_runs(evaluation, num_epochs=3):
+    """Schedule-Free AdamW on the float64 MLP: from scratch (evaluated
+    inside `evaluation`) and schedulefree's, evaluated in eval()."""
+    import schedulefree
+
+    spec = O.OPTIMIZERS["sf_adamw"]
+    net = course_mlp(dtype=torch.float64)
+    ours = train_network(
+        net,
+        spec.step,
+        spec.init_states,
+        {"lr": 0.01, "warmup_steps": 50},
+        _float64_loader(),
+        num_epochs=num_epochs,
+        evaluation=evaluation,
+        plot=False,
+    )
+    theirs = train_network_concise(
+        course_mlp(dtype=torch.float64),
+        schedulefree.AdamWScheduleFree,
+        {"lr": 0.01, "warmup_steps": 50},
+        _float64_loader(),
+        num_epochs=num_epochs,
+        plot=False,
+    )
+    gap = max(abs(a - b) for a, b in zip(ours.losses, theirs.losses))
+    return net, ours, gap
+
+
+def test_schedule_free_is_evaluated_at_its_average_as_schedulefree_is(
+    airfoil_file,
+):
+    _, ours, gap = _sf_runs(O.OPTIMIZERS["sf_adamw"].evaluation)
+    assert len(ours.losses) == 3 * 1500 // EVAL_EVERY and gap < 1e-10
+    # without it, the loss is the training point's, which differs
+    _, _, gap = _sf_runs(None)
+    assert gap > 1e-4
+
+
+def test_evaluating_elsewhere_does_not_change_the_training(airfoil_file):
+    at_x, _, _ = _sf_runs(O.sf_adamw_at_x, num_epochs=1)
+    at_y, _, _ = _sf_runs(None, num_epochs=1)
+    assert all(
+        torch.equal(p, q)
+        for p, q in zip(at_x.parameters(), at_y.parameters())
+    )
+
+
+def test_the_linear_model_takes_an_evaluation_too(airfoil_file):
+    import schedulefree
+
+    ours = train(
+        O.sf_adamw,
+        O.init_sf_adamw_states,
+        {"lr": 0.05},
+        *get_data(10),
+        evaluation=O.sf_adamw_at_x,
+        plot=False,
+    )
+    theirs = train_concise(
+        schedulefree.AdamWScheduleFree,
+        {"lr": 0.05},
+        get_data(10)[0],
+        num_epochs=2,
+        plot=False,
+    )
+    # float32: the same to rounding
+    assert (
+        max(abs(a - b) for a, b in zip(ours.losses, theirs.losses)) < 1e-5
+    )
+
+
+def test_an_evaluation_sees_this_runs_states_and_dict(data):
+    seen = []
+
+    import contextlib
+
+    @contextlib.contextmanager
+    def spy(params, states, hyperparams):
+        seen.append((len(params), len(states), hyperparams["t"]))
+        yield
+
+    train(
+        O.adam,
+        O.init_adam_states,
+        {"lr": 0.01},
+        *data,
+        1,
+        evaluation=spy,
+        plot=False,
+    )
+    # evaluated every 200 examples of 1500 in batches of 10: after steps
+    # 20, 40, ...; t is then the next step's
+    assert seen[:2] == [(2, 2, 21), (2, 2, 41)] and len(seen) == 7

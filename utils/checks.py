@@ -61,6 +61,37 @@ def network_problem(seed: int = 0, batch_size: int = 32):
     return [p.detach() for p in net.parameters()], loss
 
 
+def _matrices(seed: int):
+    """A small float64 problem whose parameters are two weight matrices, a
+    wide one (4 x 8) and a tall one (8 x 3), for optimizers of matrices
+    (Muon); and its loss."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(32, 4, generator=g, dtype=torch.float64)
+    Y = torch.randn(32, 3, generator=g, dtype=torch.float64)
+    W1 = torch.randn(4, 8, generator=g, dtype=torch.float64) + 1
+    W2 = torch.randn(8, 3, generator=g, dtype=torch.float64) - 1
+
+    def loss(params, step):
+        W1, W2 = params
+        fit = ((torch.tanh(X @ W1) @ W2 - Y) ** 2).mean()
+        return fit + 0.01 * ((W1**4).sum() + (W2**4).sum())
+
+    return (W1, W2), loss
+
+
+# the problems `differences` can run, each (start, loss(params, step)): a
+# linear model with a bias, two weight matrices, or the course's MLP
+PROBLEMS = {
+    "linear": _problem,
+    "matrices": _matrices,
+    "network": network_problem,
+}
+
+
+def _gap(ours, theirs) -> float:
+    return max((a - b).abs().max().item() for a, b in zip(ours, theirs))
+
+
 def differences(
     fn,
     init_states,
@@ -68,18 +99,23 @@ def differences(
     reference,
     steps: int = 200,
     seed: int = 0,
-    problem=None,
+    *,
+    problem="linear",
+    evaluation=None,
 ) -> list[float]:
     """Run `fn` and `reference(params)` side by side; return the largest
     parameter gap after each step.
 
     `reference` is a torch.optim-like factory, e.g. `lambda p:
     torch.optim.Adam(p, lr=0.1)`; both see the gradients of the same float64
-    loss at their own parameters. `problem`, if given, is `(start,
-    loss(params, step))`, such as `network_problem()`; by default a small
-    regression.
+    loss at their own parameters: `problem`, a key of PROBLEMS or a pair
+    `(start, loss(params, step))`. With `evaluation` (see `train_network`),
+    the gap after each step is also measured at the evaluation point: ours
+    inside `evaluation`, the reference's between its `eval()` and `train()`.
     """
-    start, loss = problem or _problem(seed)
+    start, loss = (
+        PROBLEMS[problem](seed) if isinstance(problem, str) else problem
+    )
     ours = [t.clone().requires_grad_() for t in start]
     theirs = [t.clone().requires_grad_() for t in start]
     states, hp = init_states(ours), dict(hyperparams)
@@ -92,9 +128,13 @@ def differences(
             loss(params, step).backward()
         fn(ours, states, hp)
         optimizer.step()
-        gaps.append(
-            max((a - b).abs().max().item() for a, b in zip(ours, theirs))
-        )
+        gap = _gap(ours, theirs)
+        if evaluation is not None:
+            optimizer.eval()
+            with evaluation(ours, states, hp):
+                gap = max(gap, _gap(ours, theirs))
+            optimizer.train()
+        gaps.append(gap)
     return gaps
 
 
@@ -179,14 +219,26 @@ def check_optimizer(
     steps: int = 200,
     tol: float = TOL,
     hint: str = "",
-    problem=None,
+    *,
+    problem="linear",
+    evaluation=None,
 ) -> None:
     """Print PASS if `fn` agrees with `reference` within `tol` after every
-    step, else FAIL and a hint (`problem` as for `differences`)."""
+    step, else FAIL and a hint.
+
+    `problem` and `evaluation`: as for `differences` (with `evaluation`,
+    both the training and the evaluation point must agree).
+    """
     ref_name = name or "the reference"
     try:
         gaps = differences(
-            fn, init_states, hyperparams, reference, steps, problem=problem
+            fn,
+            init_states,
+            hyperparams,
+            reference,
+            steps,
+            problem=problem,
+            evaluation=evaluation,
         )
         validate(
             fn, hyperparams
@@ -205,9 +257,10 @@ def check_optimizer(
             hint,
         )
         return
+    where = " at both points" if evaluation is not None else ""
     _say(
-        f"PASS: {fn.__name__} agrees with {ref_name} at all {steps} steps "
-        f"(within {tol:.0e})."
+        f"PASS: {fn.__name__} agrees with {ref_name}{where} at all {steps} "
+        f"steps (within {tol:.0e})."
     )
 
 

@@ -62,6 +62,14 @@ def _betas(value) -> bool:
     )
 
 
+def _count(value) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= 0
+    )
+
+
 def _step_counter(value) -> bool:
     return (
         isinstance(value, int)
@@ -84,6 +92,12 @@ RULES: dict[str, tuple[Callable, str]] = {
     "rho": (_unit_closed, "in [0, 1]"),
     "dampening": (_unit_closed, "in [0, 1]"),
     "betas": (_betas, "a pair of numbers in [0, 1)"),
+    "nesterov": (lambda value: isinstance(value, bool), "True or False"),
+    "ns_steps": (
+        lambda value: _count(value) and value >= 1,
+        "an integer >= 1",
+    ),
+    "warmup_steps": (_count, "an integer >= 0"),
     STEP_COUNTER: (_step_counter, "the step counter, an integer >= 1"),
 }
 

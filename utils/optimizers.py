@@ -14,6 +14,8 @@ must be given. The functions are the one place the defaults are written:
 
 from __future__ import annotations
 
+import contextlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -171,6 +173,143 @@ def amsgrad(params, states, hyperparams):
     hyperparams["t"] = t + 1
 
 
+def init_adamw_states(params):
+    """AdamW keeps Adam's v = 0 and s = 0."""
+    return [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
+
+
+def adamw(params, states, hyperparams):
+    """AdamW: shrink x by (1 - lr weight_decay), then Adam's step."""
+    lr = hyperparams.get("lr", 1e-3)
+    weight_decay = hyperparams.get("weight_decay", 1e-2)
+    with torch.no_grad():
+        for p in params:
+            p *= 1 - lr * weight_decay
+    adam(params, states, hyperparams)
+
+
+def init_lion_states(params):
+    """Lion keeps one momentum m = 0 per parameter."""
+    return [(torch.zeros_like(p),) for p in params]
+
+
+def lion(params, states, hyperparams):
+    """Lion: a step of lr along the sign of an interpolation of m and g."""
+    lr = hyperparams.get("lr", 1e-4)
+    beta1 = hyperparams.get("beta1", 0.9)
+    beta2 = hyperparams.get("beta2", 0.99)
+    weight_decay = hyperparams.get("weight_decay", 0.0)
+    with torch.no_grad():
+        for p, (m,) in zip(params, states):
+            p *= 1 - lr * weight_decay
+            p -= lr * torch.sign(beta1 * m + (1 - beta1) * p.grad)
+            m[:] = beta2 * m + (1 - beta2) * p.grad
+
+
+# The coefficients of Muon's quintic Newton-Schulz iteration (Jordan et
+# al.), as torch.optim.Muon uses them
+MUON_ABC = (3.4445, -4.7750, 2.0315)
+
+
+def newton_schulz(G, steps=5, eps=1e-7, dtype=torch.bfloat16):
+    """About U V^T for G = U S V^T, by Muon's quintic iteration (in
+    bfloat16 as torch.optim.Muon, unless `dtype` says otherwise)."""
+    a, b, c = MUON_ABC
+    X = G.to(dtype)
+    if G.size(0) > G.size(1):  # work on the wide shape: X X^T is small
+        X = X.T
+    X = X / X.norm().clamp(min=eps)  # all singular values now <= 1
+    for _ in range(steps):
+        A = X @ X.T
+        B = torch.addmm(A, A, A, beta=b, alpha=c)  # b A + c A A
+        X = torch.addmm(X, B, X, beta=a)  # a X + B X
+    if G.size(0) > G.size(1):
+        X = X.T
+    return X
+
+
+def init_muon_states(params):
+    """Muon keeps one momentum buffer B = 0 per weight matrix."""
+    return [(torch.zeros_like(p),) for p in params]
+
+
+def muon(params, states, hyperparams):
+    """Muon, for 2-D weight matrices: momentum, orthogonalised."""
+    lr = hyperparams.get("lr", 1e-3)
+    weight_decay = hyperparams.get("weight_decay", 0.1)
+    momentum = hyperparams.get("momentum", 0.95)
+    nesterov = hyperparams.get("nesterov", True)
+    ns_steps = hyperparams.get("ns_steps", 5)
+    eps = hyperparams.get("eps", 1e-7)
+    with torch.no_grad():
+        for p, (B,) in zip(params, states):
+            if p.ndim != 2:
+                raise ValueError(
+                    f"muon updates weight matrices only, not a tensor of "
+                    f"shape {tuple(p.shape)}: give it to adamw"
+                )
+            B.lerp_(p.grad, 1 - momentum)  # B <- mu B + (1 - mu) g
+            M = p.grad.lerp(B, momentum) if nesterov else B
+            Q = newton_schulz(M, ns_steps, eps)  # bfloat16
+            rows, cols = p.shape
+            p *= 1 - lr * weight_decay
+            # p - lr sqrt(max(1, rows / cols)) Q, in p's precision as torch
+            p.add_(Q, alpha=-lr * math.sqrt(max(1, rows / cols)))
+
+
+def init_sf_adamw_states(params):
+    """Schedule-Free AdamW keeps z = x_1 (a copy of the start) and s = 0."""
+    return [(p.detach().clone(), torch.zeros_like(p)) for p in params]
+
+
+def sf_average_weight(t, warmup_steps=0):
+    """c_t, the weight of z_t in the average x_t: lr_t^2 / (lr_1^2 + ... +
+    lr_t^2), with lr_k = lr min(1, k / warmup_steps)."""
+    w = warmup_steps
+    if t <= w:  # lr_k grows as k: weights k^2, summing to t(t+1)(2t+1)/6
+        return 6 * t / ((t + 1) * (2 * t + 1))
+    return 1 / ((w + 1) * (2 * w + 1) / (6 * w) + t - w) if w else 1 / t
+
+
+def sf_adamw(params, states, hyperparams):
+    """Schedule-Free AdamW: Adam-scaled steps on z; the parameters hold y,
+    between z and the average x of the z's."""
+    lr, eps = hyperparams.get("lr", 0.0025), hyperparams.get("eps", 1e-8)
+    beta1 = hyperparams.get("beta1", 0.9)
+    beta2 = hyperparams.get("beta2", 0.999)
+    weight_decay = hyperparams.get("weight_decay", 0.0)
+    warmup_steps = hyperparams.get("warmup_steps", 0)
+    t = hyperparams.setdefault("t", 1)
+    if t <= warmup_steps:
+        lr = lr * t / warmup_steps
+    c = sf_average_weight(t, warmup_steps)
+    with torch.no_grad():
+        for y, (z, s) in zip(params, states):
+            s[:] = beta2 * s + (1 - beta2) * y.grad**2
+            u = y.grad / (torch.sqrt(s / (1 - beta2**t)) + eps)
+            u += weight_decay * y  # decay, at y
+            y[:] = (1 - c) * y + c * z - lr * (1 - beta1 * (1 - c)) * u
+            z -= lr * u
+    hyperparams["t"] = t + 1
+
+
+@contextlib.contextmanager
+def sf_adamw_at_x(params, states, hyperparams):
+    """Inside, the parameters hold Schedule-Free's average x = (y - (1 -
+    beta1) z) / beta1, where it is evaluated; then y again."""
+    beta1 = hyperparams.get("beta1", 0.9)
+    ys = [y.detach().clone() for y in params]
+    with torch.no_grad():
+        for y, (z, _) in zip(params, states):
+            y[:] = (y - (1 - beta1) * z) / beta1
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for y, y_saved in zip(params, ys):
+                y.copy_(y_saved)
+
+
 @dataclass(frozen=True)
 class Spec:
     """One registered optimizer: its two functions and what the course's
@@ -184,7 +323,7 @@ class Spec:
     # later
     part: str
     # readable settings on the 2-D quadratic, the explorer's starting point
-    demo: dict
+    demo: dict | None
     settings: dict = field(
         default_factory=dict
     )  # what comparisons fix besides lr
@@ -192,6 +331,13 @@ class Spec:
         None  # the decay hyperparameter the explorer's second slider sets
     )
     symbol: str = ""  # how the notebooks write the knob
+    # evaluation(params, states, hyperparams): a context manager inside
+    # which the parameters hold the point to evaluate, for an optimizer
+    # that trains at another point (Schedule-Free); None: where it trains
+    evaluation: Callable | None = None
+    # True: it updates 2-D weight matrices only (Muon); the other
+    # parameters need another optimizer (utils.groups)
+    matrices: bool = False
 
     @property
     def defaults(self) -> dict:
@@ -267,6 +413,38 @@ OPTIMIZERS: dict[str, Spec] = {
         {"lr": 0.3, "beta1": 0.9},
         knob="beta1",
         symbol="β1",
+    ),
+    "adamw": Spec(
+        adamw,
+        init_adamw_states,
+        "AdamW",
+        "after_adam",
+        {"lr": 0.3, "beta1": 0.9, "weight_decay": 0.1},
+        knob="beta1",
+        symbol="β1",
+    ),
+    "lion": Spec(
+        lion,
+        init_lion_states,
+        "Lion",
+        "after_adam",
+        {"lr": 0.1, "beta1": 0.9},
+        knob="beta1",
+        symbol="β1",
+    ),
+    # Muon updates weight matrices: no picture on the 2-D quadratic
+    "muon": Spec(
+        muon, init_muon_states, "Muon", "after_adam", None, matrices=True
+    ),
+    "sf_adamw": Spec(
+        sf_adamw,
+        init_sf_adamw_states,
+        "Schedule-Free AdamW",
+        "after_adam",
+        {"lr": 0.3, "beta1": 0.9},
+        knob="beta1",
+        symbol="β1",
+        evaluation=sf_adamw_at_x,
     ),
 }
 

@@ -41,6 +41,42 @@ def yogi(
     return optimizer
 
 
+def lion(params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):
+    """lion_pytorch.Lion as it comes (its defaults: lr 1e-4, betas (0.9,
+    0.99), weight_decay 0, multiplied by lr as in the paper); its momentum
+    starts at 0, as ours."""
+    import lion_pytorch
+
+    return lion_pytorch.Lion(
+        params, lr=lr, betas=betas, weight_decay=weight_decay
+    )
+
+
+def sf_adamw(
+    params,
+    lr=0.0025,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    warmup_steps=0,
+):
+    """schedulefree.AdamWScheduleFree in train mode (it starts in eval mode
+    and refuses to step there): `.eval()` puts its parameters at the
+    average x, `.train()` back at y."""
+    import schedulefree
+
+    optimizer = schedulefree.AdamWScheduleFree(
+        params,
+        lr=lr,
+        betas=betas,
+        eps=eps,
+        weight_decay=weight_decay,
+        warmup_steps=warmup_steps,
+    )
+    optimizer.train()
+    return optimizer
+
+
 # registered name: (reference, its name, fixed arguments, renamed keys)
 TWINS = {
     "sgd": (torch.optim.SGD, "torch.optim.SGD", {}, {}),
@@ -61,6 +97,10 @@ TWINS = {
         {"amsgrad": True},
         {},
     ),
+    "adamw": (torch.optim.AdamW, "torch.optim.AdamW", {}, {}),
+    "lion": (lion, "lion_pytorch.Lion", {}, {}),
+    "muon": (torch.optim.Muon, "torch.optim.Muon", {}, {}),
+    "sf_adamw": (sf_adamw, "schedulefree.AdamWScheduleFree", {}, {}),
 }
 
 

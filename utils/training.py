@@ -189,14 +189,21 @@ def _report(history: History, lr, plot: bool) -> History:
 
 
 def _scratch_step(
-    trainer_fn, init_states, params, hyperparams: dict, schedule
+    trainer_fn,
+    init_states,
+    params,
+    hyperparams: dict,
+    schedule,
+    evaluation=None,
 ):
-    """The step of a from-scratch optimizer: its states, its own copy of the
-    dict, the schedule.
+    """The step of a from-scratch optimizer (its states, its own copy of
+    the dict, the schedule), its dict, and where to evaluate.
 
     `init_states` is a function of the parameters (this course) or the
     states themselves (d2l's `init_adam_states(feature_dim)`). The step
-    counter `t` starts at the dict's `t`, or 1.
+    counter `t` starts at the dict's `t`, or 1. `evaluation(params, states,
+    hyperparams)`, if given, is bound to this run's states and dict: `fit`
+    evaluates inside it.
     """
     states = init_states(params) if callable(init_states) else init_states
     hp = {STEP_COUNTER: 1, **hyperparams}
@@ -206,7 +213,10 @@ def _scratch_step(
             hp["lr"] = schedule(k)
         trainer_fn(params, states, hp)
 
-    return step, hp
+    def at_evaluation():
+        return evaluation(params, states, hp)
+
+    return step, hp, None if evaluation is None else at_evaluation
 
 
 def _torch_step(optimizer, schedule):
@@ -233,6 +243,7 @@ def train(
     device="cpu",
     seed: int = 0,
     schedule=None,
+    evaluation=None,
     label: str = "",
     plot: bool = True,
     eval_every: int = EVAL_EVERY,
@@ -242,7 +253,8 @@ def train(
 
     `schedule(k) -> lr`, if given, sets the learning rate before update k =
     0, 1, ... `eval_every` (examples) sets how often the loss is recorded:
-    `eval_every=batch_size` records it after every update.
+    `eval_every=batch_size` records it after every update. `evaluation`: as
+    for `train_network`.
     """
     validate(trainer_fn, hyperparams)
     w, b = init_linear(feature_dim, seed, device)
@@ -250,11 +262,11 @@ def train(
     def net(X):
         return X @ w + b
 
-    step, hp = _scratch_step(
-        trainer_fn, init_states, [w, b], hyperparams, schedule
+    step, hp, at = _scratch_step(
+        trainer_fn, init_states, [w, b], hyperparams, schedule, evaluation
     )
     history = fit(
-        net, [w, b], step, data_iter, num_epochs, eval_every=eval_every
+        net, [w, b], step, data_iter, num_epochs, at, eval_every=eval_every
     )
     history.label = label or getattr(trainer_fn, "__name__", "")
     return _report(history, hp.get("lr"), plot)
@@ -278,14 +290,18 @@ def train_network(
     `list(net.parameters())`.
 
     The caller builds and seeds the network; the data order is the loader's.
+    `evaluation(params, states, hyperparams)`, if given, returns a context
+    manager inside which the loss is evaluated: for an optimizer that
+    trains at one point and is evaluated at another, such as Schedule-Free
+    (`OPTIMIZERS[name].evaluation`, here `sf_adamw_at_x`).
     """
     validate(trainer_fn, hyperparams)
     net.to(device)
     params = list(net.parameters())
-    step, hp = _scratch_step(
-        trainer_fn, init_states, params, hyperparams, schedule
+    step, hp, at = _scratch_step(
+        trainer_fn, init_states, params, hyperparams, schedule, evaluation
     )
-    history = fit(net, params, step, data_iter, num_epochs, evaluation)
+    history = fit(net, params, step, data_iter, num_epochs, at)
     history.label = label or getattr(trainer_fn, "__name__", "")
     return _report(history, hp.get("lr"), plot)
 
