@@ -11,6 +11,7 @@ from torch.optim import lr_scheduler
 
 from utils import get_data, train, train_concise
 from utils import optimizers as O
+from utils.checks import torch_schedule as torch_lrs
 from utils.schedules import (
     CosineScheduler,
     FactorScheduler,
@@ -19,21 +20,6 @@ from utils.schedules import (
 )
 
 TOL = 1e-12  # relative: torch multiplies step by step, we use the formula
-
-
-def torch_lrs(make_scheduler, base_lr: float, steps: int) -> list[float]:
-    """The learning rate a torch.optim optimizer uses at update k = 0, 1,
-    ..., steps - 1 under the scheduler `make_scheduler(optimizer)`, stepped
-    after each update."""
-    params = [torch.zeros(1, requires_grad=True)]
-    optimizer = torch.optim.SGD(params, lr=base_lr)
-    scheduler = make_scheduler(optimizer)
-    lrs = []
-    for _ in range(steps):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    return lrs
 
 
 def assert_agrees(schedule, theirs: list[float]) -> None:

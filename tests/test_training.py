@@ -244,53 +244,6 @@ def test_a_schedule_sets_the_learning_rate_before_every_update(data):
     assert concise.losses == pytest.approx(constant.losses, abs=1e-6)
 
 
-def test_d2ls_calling_convention(
-    data,
-):
-    """d2l passes the states themselves and {'lr': ..., 't': 1}, and its
-    optimizer zeroes the gradients."""
-
-    def init_adam_states(
-        feature_dim,
-    ):  # d2l's, word for word but for d2l.zeros
-        v_w, v_b = torch.zeros((feature_dim, 1)), torch.zeros(1)
-        s_w, s_b = torch.zeros((feature_dim, 1)), torch.zeros(1)
-        return ((v_w, s_w), (v_b, s_b))
-
-    def adam(params, states, hyperparams):
-        beta1, beta2, eps = 0.9, 0.999, 1e-6
-        for p, (v, s) in zip(params, states):
-            with torch.no_grad():
-                v[:] = beta1 * v + (1 - beta1) * p.grad
-                s[:] = beta2 * s + (1 - beta2) * torch.square(p.grad)
-                v_bias_corr = v / (1 - beta1 ** hyperparams["t"])
-                s_bias_corr = s / (1 - beta2 ** hyperparams["t"])
-                p[:] -= (
-                    hyperparams["lr"]
-                    * v_bias_corr
-                    / (torch.sqrt(s_bias_corr) + eps)
-                )
-            p.grad.data.zero_()
-        hyperparams["t"] += 1
-
-    history = train(
-        adam,
-        init_adam_states(5),
-        {"lr": 0.01, "t": 1},
-        *get_data(10),
-        plot=False,
-    )
-    ours = train(
-        O.adam,
-        O.init_adam_states,
-        {"lr": 0.01, "eps": 1e-6},
-        *get_data(10),
-        plot=False,
-    )
-    assert history.losses == pytest.approx(ours.losses, abs=1e-6)
-    assert 0.242 <= history.losses[-1] <= 0.255
-
-
 def test_divergence_stops_warns_and_returns_the_partial_history(data):
     with pytest.warns(
         RuntimeWarning,
