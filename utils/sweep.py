@@ -149,6 +149,25 @@ def _checked(optimizers, lrs, num_epochs) -> tuple[list, dict]:
     return lrs, specs
 
 
+def _sweeps(specs, lrs, final, diverged, seconds) -> dict[str, Sweep]:
+    """One Sweep per optimizer from the final losses of all models, laid
+    out optimizer by optimizer, then order (or seed), then learning rate."""
+    shape = (len(specs), -1, len(next(iter(lrs.values()))))
+    final, diverged = final.reshape(shape), diverged.reshape(shape)
+    return {
+        name: Sweep(
+            lrs[name],
+            final[i].mean(dim=0).tolist(),
+            diverged[i].any(dim=0).tolist(),
+            seconds,
+            name,
+            specs[name][2],
+            final[i].tolist(),
+        )
+        for i, name in enumerate(specs)
+    }
+
+
 def _models(loaders, k: int) -> list[torch.Tensor]:
     """k copies of the start `train` draws: w of shape (k, d, 1), b of
     shape (k, 1, 1)."""
@@ -259,20 +278,9 @@ def sweep_lrs(
     final, diverged, seconds = _train_models(
         groups, loaders, n_lrs, num_epochs
     )
-    final = final.reshape(len(groups), n_orders, n_lrs)
-    diverged = diverged.reshape(len(groups), n_orders, n_lrs)
-    return {
-        name: Sweep(
-            lrs,
-            final[i].mean(dim=0).tolist(),
-            diverged[i].any(dim=0).tolist(),
-            seconds,
-            name,
-            specs[name][2],
-            final[i].tolist(),
-        )
-        for i, name in enumerate(specs)
-    }
+    return _sweeps(
+        specs, {name: lrs for name in specs}, final, diverged, seconds
+    )
 
 
 def sweep_lr(
@@ -485,17 +493,4 @@ def sweep_network(
         )
     diverged |= ~torch.isfinite(final)
     final = torch.where(diverged, math.inf, final)
-    final = final.reshape(n_groups, n_seeds, n_lrs)
-    diverged = diverged.reshape(n_groups, n_seeds, n_lrs)
-    return {
-        name: Sweep(
-            lrs[name],
-            final[i].mean(dim=0).tolist(),
-            diverged[i].any(dim=0).tolist(),
-            seconds,
-            name,
-            specs[name][2],
-            final[i].tolist(),
-        )
-        for i, name in enumerate(specs)
-    }
+    return _sweeps(specs, lrs, final, diverged, seconds)
