@@ -444,4 +444,13 @@ def test_log_axes_get_plain_labels_and_a_legend_can_go_outside():
         "1",
     ]
     assert ax.yaxis.get_minor_formatter()(0.03) == "0.03"
+    # a longer axis keeps fewer labels, so that they do not collide
+    values = (0.001, 0.002, 0.003, 0.005, 0.01, 0.03)
+    for ylim, kept in [
+        ((0.01, 1.0), ["0.001", "0.002", "0.003", "0.005", "0.01", "0.03"]),
+        ((0.001, 1.0), ["0.001", "", "0.003", "", "0.01", "0.03"]),
+        ((1e-5, 1.0), ["0.001", "", "", "", "0.01", ""]),
+    ]:
+        ax.set_ylim(*ylim)
+        assert [label(v) for v in values] == kept, ylim
     assert ax.get_legend().get_bbox_to_anchor().x0 > ax.bbox.x1 - 1

@@ -209,6 +209,34 @@ def test_bad_hyperparameters_are_rejected():
         sweep_lrs({}, [0.1])
 
 
+def test_each_optimizer_can_have_its_own_learning_rates_on_the_linear_model(
+    airfoil_file,
+):
+    both = sweep_lrs(
+        ["sgd", "adadelta"],
+        {"adadelta": [1.0, 3.0], "sgd": [0.01, 0.05]},
+        orders=[0, 1],
+        num_epochs=1,
+    )
+    sgd = sweep_lrs(["sgd"], [0.01, 0.05], orders=[0, 1], num_epochs=1)
+    assert both["sgd"].lrs == [0.01, 0.05]
+    assert both["adadelta"].lrs == [1.0, 3.0]
+    assert both["sgd"].runs == sgd["sgd"].runs
+    for order, runs in zip([0, 1], both["adadelta"].runs):
+        assert runs[1] == pytest.approx(
+            train_final_loss("adadelta", 3.0, num_epochs=1, order=order),
+            abs=1e-5,
+        )
+    for lrs, match in [
+        ({"sgd": [0.1]}, "must name the optimizers"),
+        ({"sgd": [0.1], "adadelta": [0.1, 0.2]}, "as many"),
+        ({"sgd": [0.1], "adadelta": [-1.0]}, "lrs"),
+        ({}, "at least one"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            sweep_lrs(["sgd", "adadelta"], lrs, num_epochs=1)
+
+
 def test_the_callers_hyperparameters_are_not_mutated(airfoil_file):
     hyperparams = {"beta1": 0.8}
     sweep_lr(O.adam, O.init_adam_states, [0.01], hyperparams, num_epochs=1)

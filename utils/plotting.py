@@ -27,11 +27,19 @@ def _axes(ax=None, figsize=FIGSIZE):
 
 def plain_log_labels(axis) -> None:
     """Label a logarithmic axis with plain numbers (0.03, not 3 x 10^-2):
-    every power of ten, and 2, 3 and 5 times it."""
+    every power of ten, and 2, 3 and 5 times it (only 3 times it on an axis
+    over two decades long, none over four, so labels do not collide)."""
 
     def label(value, _=None) -> str:
+        low, high = sorted(axis.get_view_interval())
+        decades = math.log10(high / low) if low > 0 else math.inf
+        kept = (1, 2, 3, 5)
+        if decades > 4:
+            kept = (1,)
+        elif decades > 2:
+            kept = (1, 3)
         mantissa = value / 10 ** math.floor(math.log10(value) + 1e-9)
-        return f"{value:g}" if round(mantissa) in (1, 2, 3, 5) else ""
+        return f"{value:g}" if round(mantissa) in kept else ""
 
     axis.set_major_formatter(label)
     axis.set_minor_formatter(label)

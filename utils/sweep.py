@@ -168,6 +168,30 @@ def _sweeps(specs, lrs, final, diverged, seconds) -> dict[str, Sweep]:
     }
 
 
+def _grids(optimizers, lrs, num_epochs) -> tuple[dict, dict]:
+    """{name: its learning rates} and {name: (fn, init_states,
+    hyperparams)}, from one list of learning rates for all or a dict of
+    one list per optimizer (all of the same length), all validated."""
+    own = dict(lrs) if isinstance(lrs, dict) else None
+    if own is not None and not own:
+        raise ValueError("lrs must name at least one optimizer")
+    first = next(iter(own.values())) if own is not None else lrs
+    shared, specs = _checked(optimizers, first, num_epochs)
+    if own is None:
+        return {name: shared for name in specs}, specs
+    if set(own) != set(specs):
+        raise ValueError(
+            f"lrs must name the optimizers {sorted(specs)}, got "
+            f"{sorted(own)}"
+        )
+    grids = {name: _check_lrs(own[name]) for name in specs}
+    if len({len(values) for values in grids.values()}) > 1:
+        raise ValueError(
+            "lrs must give every optimizer as many learning rates"
+        )
+    return grids, specs
+
+
 def _models(loaders, k: int) -> list[torch.Tensor]:
     """k copies of the start `train` draws: w of shape (k, d, 1), b of
     shape (k, 1, 1)."""
@@ -256,9 +280,10 @@ def sweep_lrs(
 
     `optimizers` maps a name to a registry name or Spec (its `settings` are
     used) or to `(fn, init_states[, hyperparams])`; a list of registry names
-    works too.
+    works too. `lrs` is one list for all, or a dict that gives each
+    optimizer its own list (all of the same length).
     """
-    lrs, specs = _checked(optimizers, lrs, num_epochs)
+    lrs, specs = _grids(optimizers, lrs, num_epochs)
     orders = list(orders)
     if not orders:
         raise ValueError(
@@ -266,21 +291,19 @@ def sweep_lrs(
         )
 
     loaders = [get_data(batch_size, seed=order)[0] for order in orders]
-    n_orders, n_lrs = len(orders), len(lrs)
+    n_orders, n_lrs = len(orders), len(lrs[next(iter(specs))])
     # models per optimizer: every data order at every learning rate
     k = n_orders * n_lrs
-    lr = torch.tensor(lrs).repeat(n_orders).reshape(k, 1, 1)
     groups = []  # per optimizer: its step, parameters, states, dict
-    for fn, init_states, hyperparams in specs.values():
+    for name, (fn, init_states, hyperparams) in specs.items():
         params = _models(loaders, k)
+        lr = torch.tensor(lrs[name]).repeat(n_orders).reshape(k, 1, 1)
         hp = {**hyperparams, "lr": lr, "t": 1}
         groups.append((fn, params, init_states(params), hp))
     final, diverged, seconds = _train_models(
         groups, loaders, n_lrs, num_epochs
     )
-    return _sweeps(
-        specs, {name: lrs for name in specs}, final, diverged, seconds
-    )
+    return _sweeps(specs, lrs, final, diverged, seconds)
 
 
 def sweep_lr(
@@ -422,24 +445,7 @@ def sweep_network(
     `optimizers` is as for `sweep_lrs`; `lrs` is one list for all, or a
     dict that gives each optimizer its own list (all of the same length).
     """
-    own = dict(lrs) if isinstance(lrs, dict) else None
-    if own is not None and not own:
-        raise ValueError("lrs must name at least one optimizer")
-    first = next(iter(own.values())) if own is not None else lrs
-    shared, specs = _checked(optimizers, first, num_epochs)
-    if own is None:
-        lrs = {name: shared for name in specs}
-    elif set(own) != set(specs):
-        raise ValueError(
-            f"lrs must name the optimizers {sorted(specs)}, got "
-            f"{sorted(own)}"
-        )
-    else:
-        lrs = {name: _check_lrs(own[name]) for name in specs}
-        if len({len(values) for values in lrs.values()}) > 1:
-            raise ValueError(
-                "lrs must give every optimizer as many learning rates"
-            )
+    lrs, specs = _grids(optimizers, lrs, num_epochs)
     seeds = _check_seeds(seeds)
     loaders = [get_data(batch_size, seed=seed)[0] for seed in seeds]
     features, labels = (t.to(dtype) for t in loaders[0].tensors)
