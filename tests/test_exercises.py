@@ -189,10 +189,19 @@ WRONG = {
     },
     "12_comparison": {
         "largest_stable_lr": [
-            "return 0.9530692",  # the airfoil value only
-            "return 2 / torch.linalg.eigvalsh(X.T @ X).max().item()",
-            "return 1 / torch.linalg.eigvalsh(X.T @ X / "
+            "return 0.9530692",  # the airfoil value for SGD only
+            # ignores the momentum: gradient descent's bound
+            "return 2 / torch.linalg.eigvalsh(X.T @ X / "
             "len(X)).max().item()",
+            # the Hessian without / n
+            "return 2 * (1 + momentum) / torch.linalg.eigvalsh("
+            "X.T @ X).max().item()",
+            # 1 + beta missing its factor 2
+            "return (1 + momentum) / torch.linalg.eigvalsh(X.T @ X / "
+            "len(X)).max().item()",
+            # divides by 1 - beta, the velocity's gain
+            "return 2 / (1 - momentum) / torch.linalg.eigvalsh("
+            "X.T @ X / len(X)).max().item()",
         ],
         "with_warmup": [
             'hyperparams["lr"] = lr * min(1.0, calls / warmup_steps)\n'

@@ -205,24 +205,62 @@ def test_plot_history_says_when_there_is_nothing_to_show():
 
 def test_plot_sweeps_clips_and_marks_what_is_off_the_plot():
 
-    sweep = Sweep(
-        [0.01, 0.1, 1.0, 10.0],
-        [0.25, 0.26, 0.5, math.inf],
-        [False, False, False, True],
+    sgd = Sweep(
+        [0.001, 0.01, 0.1, 1.0, 10.0],
+        [0.5, 0.25, 0.26, 0.5, math.inf],
+        [False, False, False, False, True],
         label="sgd",
     )
-    ax = plot_sweeps({"sgd": sweep}, ylim=(0.24, 0.30), optimum=0.2417)
+    adam = Sweep(
+        [0.001, 0.01, 0.1, 1.0, 10.0],
+        [0.27, 0.25, 0.28, 0.9, 2.0],
+        [False] * 5,
+        label="adam",
+    )
+    ax = plot_sweeps(
+        {"sgd": sgd, "adam": adam}, ylim=(0.24, 0.30), optimum=0.2417
+    )
     curve = ax.lines[0]
-    assert list(curve.get_ydata()) == [0.25, 0.26, 0.30, 0.30]
-    assert list(ax.lines[1].get_xdata()) == [1.0] and list(
-        ax.lines[2].get_xdata()
-    ) == [10.0]
+    # off the plot, the line climbs to the top edge next to a point on it
+    # and is left out elsewhere; markers only on the plot
+    assert np.array_equal(
+        curve.get_ydata(), [0.30, 0.25, 0.26, 0.30, np.nan], equal_nan=True
+    )
+    assert curve.get_markevery() == [1, 2]
+    assert ax.lines[1].get_markevery() == [0, 1, 2]
     assert ax.get_xscale() == "log" and ax.get_ylim() == (0.24, 0.30)
+    assert ax.get_xlim()[0] < 0.001 and ax.get_xlim()[1] > 10.0
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "sgd",
-        "above 0.3",
-        "diverged",
+        "adam",
+        "above 0.3 (strip)",
+        "diverged (strip)",
     ]
+    # the strip above the axes: one row per sweep, the first on top, with
+    # a triangle where the loss is above the plot and a cross where it is
+    # not finite, in the sweep's colour
+    (strip,) = ax.child_axes
+    assert [t.get_text() for t in strip.get_yticklabels()] == [
+        "adam",
+        "sgd",
+    ]
+    marks = {
+        (line.get_marker(), line.get_color()): (
+            list(line.get_xdata()),
+            list(line.get_ydata()),
+        )
+        for line in strip.lines
+        if len(line.get_xdata())
+    }
+    assert marks == {
+        ("^", "C0"): ([0.001, 1.0], [1, 1]),
+        ("x", "C0"): ([10.0], [1]),
+        ("^", "C1"): ([1.0, 10.0], [0, 0]),
+    }
+    assert strip.get_xscale() == "log" and strip.get_xlim() == ax.get_xlim()
+    ax = plot_sweeps([sgd], colors=["k"], title="t")
+    assert ax.lines[0].get_color() == "k"
+    assert ax.child_axes[0].get_title() == "t"
 
 
 def test_plot_history_pair_draws_two_panels_and_one_legend(airfoil_file):
@@ -413,6 +451,17 @@ def test_plot_seeds_draws_each_seed_and_the_mean_at_the_best_lr():
     assert ax.get_yscale() == "log" and ax.get_ylabel() == "final loss"
     assert any(line.get_ydata()[0] == 0.2417 for line in ax.lines)
     assert ax.get_title() == "seeds"
+    assert [d.get_color() for d in dots] == ["C0", "C1"]
+    assert all(t.get_rotation() == 0 for t in ax.get_xticklabels())
+    ax = plot_seeds(sweeps, colors=["k", "C5"], rotation=30)
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [d.get_color() for d in dots] == ["k", "C5"]
+    assert [t.get_rotation() for t in ax.get_xticklabels()] == [30, 30]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "SGD, η = 0.1",
+        "Adam, η = 0.01",
+    ]
+    assert all(t.get_ha() == "right" for t in ax.get_xticklabels())
 
 
 def test_the_y_axis_can_be_logarithmic():

@@ -468,3 +468,86 @@ def test_each_optimizer_can_have_its_own_learning_rates(airfoil_file):
     ]:
         with pytest.raises(ValueError, match=match):
             sweep_network(["sgd", "adam"], lrs, num_epochs=1)
+
+
+# An optimizer evaluated at another point than it trains (Schedule-Free):
+# the sweeps evaluate where train and train_network do.
+
+
+def test_the_linear_sweep_evaluates_schedule_free_where_train_does(
+    airfoil_file,
+):
+    spec = O.OPTIMIZERS["sf_adamw"]
+    sweep = sweep_lrs(["sgd", "sf_adamw"], [0.01, 0.1], orders=[0, 2])
+    for order, runs in zip([0, 2], sweep["sf_adamw"].runs):
+        for lr, loss in zip([0.01, 0.1], runs):
+            kwargs = dict(num_epochs=2, plot=False)
+            at_x = train(
+                spec.step,
+                spec.init_states,
+                {"lr": lr},
+                *get_data(10, seed=order),
+                evaluation=spec.evaluation,
+                **kwargs,
+            )
+            at_y = train(
+                spec.step,
+                spec.init_states,
+                {"lr": lr},
+                *get_data(10, seed=order),
+                **kwargs,
+            )
+            assert loss == pytest.approx(at_x.losses[-1], abs=1e-6)
+            assert abs(loss - at_y.losses[-1]) > 1e-5  # x is not y
+    # a tuple's fourth item is its evaluation; the others are untouched
+    as_tuple = sweep_lrs(
+        {"sf": (spec.step, spec.init_states, {}, spec.evaluation)},
+        [0.01, 0.1],
+        orders=[0, 2],
+    )
+    assert as_tuple["sf"].runs == sweep["sf_adamw"].runs
+    assert (
+        sweep["sgd"].runs
+        == sweep_lrs(["sgd"], [0.01, 0.1], orders=[0, 2])["sgd"].runs
+    )
+
+
+def test_the_network_sweep_evaluates_schedule_free_where_train_network_does(
+    airfoil_file,
+):
+    spec = O.OPTIMIZERS["sf_adamw"]
+    sweep = sweep_network(
+        ["adam", "sf_adamw"], [0.01, 0.05], seeds=[0, 1], num_epochs=2
+    )
+    for seed, runs in zip([0, 1], sweep["sf_adamw"].runs):
+        for lr, loss in zip([0.01, 0.05], runs):
+            history = train_network(
+                mlp(seed=seed),
+                spec.step,
+                spec.init_states,
+                {"lr": lr},
+                get_data(32, seed=seed)[0],
+                2,
+                evaluation=spec.evaluation,
+                plot=False,
+            )
+            assert loss == pytest.approx(history.losses[-1], abs=1e-6)
+    assert sweep["adam"].runs == network_sweeps_alone("adam")
+
+
+def network_sweeps_alone(name):
+    return sweep_network([name], [0.01, 0.05], seeds=[0, 1], num_epochs=2)[
+        name
+    ].runs
+
+
+def test_a_sweep_at_one_lr_holds_runs_made_elsewhere():
+    sweep = Sweep.at_one_lr(0.02, [0.03, 0.05, 0.04], label="muon")
+    assert sweep.best == (0.02, pytest.approx(0.04))
+    assert sweep.best_runs == [0.03, 0.05, 0.04] and sweep.label == "muon"
+    assert sweep.runs == [[0.03], [0.05], [0.04]]
+    assert not any(sweep.diverged)
+    broken = Sweep.at_one_lr(0.1, [0.03, math.nan])
+    assert broken.diverged == [True] and broken.losses == [math.inf]
+    with pytest.raises(ValueError, match="at least one"):
+        Sweep.at_one_lr(0.1, [])

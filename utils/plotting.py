@@ -276,13 +276,16 @@ def show_trace_2d(
         )
         ax.contour(x1, x2, f(x1, x2), colors="0.6", linewidths=0.8)
     points = np.asarray(results)
+    # one unlabelled path: orange, as d2l draws it; labelled ones take the
+    # colour cycle, or the colour their `fmt` names ("C5--o")
+    colour = {} if label else {"color": "#ff7f0e"}
     ax.plot(
         points[:, 0],
         points[:, 1],
         fmt,
         markersize=3,
         label=label,
-        color=None if label else "#ff7f0e",
+        **colour,
     )
     ax.set(xlabel="x1", ylabel="x2", title=title, xlim=xlim, ylim=ylim)
     if label:
@@ -298,9 +301,17 @@ def show_traces_2d(
     title: str = "",
     xlim=(-5.5, 1.0),
     ylim=(-3.0, 1.0),
+    ax=None,
+    fmts: Sequence[str] = (),
+    legend_outside: bool = False,
 ):
     """Show several named 2-D trajectories, side by side (ncols > 0) or on
-    one contour plot."""
+    one contour plot (in `ax`, if given).
+
+    On one plot, `fmts` gives each path its line and marker style ("-o",
+    "--s"...), and `legend_outside` puts the legend to the right of the
+    axes, where it covers no path.
+    """
     if ncols:
         nrows = -(-len(traces) // ncols)
         fig, axes = plt.subplots(
@@ -319,7 +330,8 @@ def show_traces_2d(
         if title:
             fig.suptitle(title)
         return axes
-    ax = _axes(figsize=(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.4))
+    if ax is None:
+        ax = _axes(figsize=(FIGSIZE[0] * 1.4, FIGSIZE[1] * 1.4))
     for i, (name, results) in enumerate(traces.items()):
         show_trace_2d(
             results,
@@ -330,8 +342,51 @@ def show_traces_2d(
             title=title,
             xlim=xlim,
             ylim=ylim,
+            fmt=fmts[i] if i < len(fmts) else "-o",
+        )
+    if legend_outside:
+        ax.legend(
+            fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0)
         )
     return ax
+
+
+MARKERS = "osDv^P<*hX>d"  # one per line, so that overlaps stay legible
+
+
+def _to_the_edge(losses, top: float) -> np.ndarray:
+    """The losses to draw: a loss above `top` (or not finite) next to one
+    below it becomes `top`, so that the line climbs to the edge; the
+    others are NaN, left out."""
+    off = ~(losses <= top)  # above top, inf or nan
+    near = np.zeros_like(off)
+    near[1:] |= ~off[:-1]
+    near[:-1] |= ~off[1:]
+    return np.where(off, np.where(near, top, np.nan), losses)
+
+
+def _off_the_plot(ax, sweeps, colors, top: float, height: float):
+    """A strip above `ax`, one row per sweep: where its final loss was
+    above `top` (a triangle) or not finite (a cross); return the strip."""
+    rows = len(sweeps)
+    strip = ax.inset_axes([0.0, 1.02, 1.0, height * rows])
+    for row, (sweep, color) in enumerate(zip(sweeps, colors)):
+        lrs = np.asarray(sweep.lrs, dtype=float)
+        losses = np.asarray(sweep.losses, dtype=float)
+        off = np.isfinite(losses) & (losses > top)
+        bad = ~np.isfinite(losses)
+        y = rows - 1 - row  # the first sweep on the top row
+        strip.plot(lrs[off], np.full(off.sum(), y), "^", color=color)
+        strip.plot(lrs[bad], np.full(bad.sum(), y), "x", mew=2, color=color)
+    strip.set(xscale="log", xlim=ax.get_xlim(), ylim=(-0.7, rows - 0.3))
+    strip.set_yticks(
+        range(rows), [s.label for s in reversed(sweeps)], fontsize="small"
+    )
+    for label, color in zip(strip.get_yticklabels(), reversed(colors)):
+        label.set_color(color)
+    strip.tick_params(axis="x", which="both", labelbottom=False)
+    strip.grid(True, axis="x", alpha=0.3)
+    return strip
 
 
 def plot_sweeps(
@@ -342,55 +397,44 @@ def plot_sweeps(
     optimum: float | None = None,
     yscale: str = "linear",
     title: str = "",
+    colors: Sequence[str] = (),
+    strip_height: float = 0.055,
 ):
     """Plot final loss against learning rate (log x) for sweeps with `lrs`,
-    `losses`, `label`; clip at ylim."""
+    `losses`, `label`; clip at ylim, and mark above the axes, one row per
+    sweep, where each left the plot or diverged.
+
+    `colors` gives each sweep its colour (C0, C1, ... by default); the
+    strip's rows are `strip_height` of the axes' height each. Return the
+    axes; the strip is `ax.child_axes[0]`.
+    """
     sweeps = (
         list(sweeps.values()) if isinstance(sweeps, dict) else list(sweeps)
     )
+    colors = list(colors) or [f"C{i % 10}" for i in range(len(sweeps))]
     ax = _axes(ax, figsize=(FIGSIZE[0] * 1.8, FIGSIZE[1] * 1.3))
     top = ylim[1]
-    for i, sweep in enumerate(sweeps):
-        lrs, losses = (
-            np.asarray(sweep.lrs, dtype=float),
-            np.asarray(sweep.losses, dtype=float),
-        )
-        color, marker = f"C{i % 10}", "osDvPh<*"[i % 8]
+    for i, (sweep, color) in enumerate(zip(sweeps, colors)):
+        lrs = np.asarray(sweep.lrs, dtype=float)
+        losses = np.asarray(sweep.losses, dtype=float)
         ax.plot(
             lrs,
-            np.where(np.isfinite(losses), np.minimum(losses, top), top),
+            _to_the_edge(losses, top),
             "-",
-            marker=marker,
+            marker=MARKERS[i % len(MARKERS)],
+            markevery=np.flatnonzero(losses <= top).tolist(),
             markersize=3.5,
             color=color,
             label=sweep.label,
-            clip_on=False,
-        )
-        off = np.isfinite(losses) & (losses > top)
-        bad = ~np.isfinite(losses)
-        ax.plot(
-            lrs[off],
-            np.full(off.sum(), top),
-            "^",
-            markersize=7,
-            color=color,
-            clip_on=False,
-        )
-        ax.plot(
-            lrs[bad],
-            np.full(bad.sum(), top),
-            "x",
-            markersize=8,
-            mew=2,
-            color=color,
-            clip_on=False,
         )
     if optimum is not None:
         ax.axhline(optimum, color="0.4", linestyle=":", linewidth=1)
-    ax.plot([], [], "^", color="0.4", label=f"above {top:g}")
-    ax.plot([], [], "x", mew=2, color="0.4", label="diverged")
+    lo = min(min(sweep.lrs) for sweep in sweeps)
+    hi = max(max(sweep.lrs) for sweep in sweeps)
+    margin = (hi / lo) ** 0.03 if hi > lo else 2.0
     ax.set(
         xscale="log",
+        xlim=(lo / margin, hi * margin),  # every lr, even off the plot
         xlabel="learning rate η",
         ylabel="final loss",
         yscale=yscale,
@@ -398,10 +442,13 @@ def plot_sweeps(
     )
     if yscale == "log":
         plain_log_labels(ax.yaxis)
-    ax.set_title(title, pad=10)  # clear of the markers on the top edge
     ax.xaxis.set_major_formatter(
         lambda value, _: f"{value:g}"
     )  # 0.001 rather than 10^-3
+    strip = _off_the_plot(ax, sweeps, colors, top, strip_height)
+    strip.set_title(title)
+    ax.plot([], [], "^", color="0.4", label=f"above {top:g} (strip)")
+    ax.plot([], [], "x", mew=2, color="0.4", label="diverged (strip)")
     ax.legend(
         fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0)
     )
@@ -493,26 +540,37 @@ def plot_seeds(
     floor: float | None = None,
     yscale: str = "log",
     title: str = "",
+    colors: Sequence[str] = (),
+    rotation: float = 0.0,
 ):
     """Plot, for each sweep, the final loss of every seed (a dot) and their
-    mean (a bar) at the sweep's best learning rate."""
+    mean (a bar) at the sweep's best learning rate.
+
+    `colors` gives each sweep its colour (C0, C1, ... by default);
+    `rotation` turns the labels under the axis by that many degrees (and
+    writes each on one line), for many sweeps.
+    """
     sweeps = (
         list(sweeps.values()) if isinstance(sweeps, dict) else list(sweeps)
     )
+    colors = list(colors) or [f"C{i % 10}" for i in range(len(sweeps))]
     ax = _axes(ax, figsize=(FIGSIZE[0] * 1.6, FIGSIZE[1]))
-    for i, sweep in enumerate(sweeps):
+    for i, (sweep, color) in enumerate(zip(sweeps, colors)):
         lr, mean = sweep.best
         runs = sweep.best_runs
-        color = f"C{i % 10}"
         ax.plot([i] * len(runs), runs, "o", color=color, alpha=0.7)
         ax.plot([i - 0.25, i + 0.25], [mean, mean], "-", color=color, lw=2)
     if floor is not None:
         ax.axhline(floor, color="0.4", linestyle=":", linewidth=1)
+    sep = ", " if rotation else "\n"  # one line each when turned
     ax.set_xticks(
         range(len(sweeps)),
-        [f"{s.label}\nη = {s.best[0]:.2g}" for s in sweeps],
+        [f"{s.label}{sep}η = {s.best[0]:.2g}" for s in sweeps],
         fontsize="small",
     )
+    if rotation:
+        for label in ax.get_xticklabels():
+            label.set(rotation=rotation, ha="right", rotation_mode="anchor")
     ax.set(ylabel="final loss", yscale=yscale, title=title)
     if yscale == "log":
         plain_log_labels(ax.yaxis)

@@ -10,7 +10,8 @@ diverges fills only its own slice with inf or nan. Every model starts from
 the weights `train` draws (`init_linear`), and the models of one data order
 see the minibatches `get_data(batch_size, seed=order)` gives, so each final
 loss is the one `train` reports for that learning rate and data order: the
-loss at the last evaluation. `sweep_schedules` does the same for
+loss at the last evaluation (taken inside the optimizer's `evaluation`, for
+Schedule-Free, as `train` does). `sweep_schedules` does the same for
 learning-rate schedules: before each update, `hyperparams["lr"]` holds each
 model's scheduled rate.
 
@@ -25,6 +26,7 @@ and `train_network` give two samples of the same chaotic run.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -69,6 +71,23 @@ class Sweep:
         rate."""
         i = self.lrs.index(self.best[0])
         return [run[i] for run in self.runs]
+
+    @classmethod
+    def at_one_lr(cls, lr: float, finals, label: str = "") -> Sweep:
+        """A sweep of one learning rate from runs made elsewhere: `finals`
+        holds each seed's (or data order's) final loss."""
+        finals = [float(loss) for loss in finals]
+        if not finals:
+            raise ValueError("finals must hold at least one final loss")
+        bad = [not math.isfinite(loss) for loss in finals]
+        mean = math.inf if any(bad) else sum(finals) / len(finals)
+        return cls(
+            [float(lr)],
+            [mean],
+            [any(bad)],
+            label=label,
+            runs=[[loss] for loss in finals],
+        )
 
     def __repr__(self) -> str:
         lr, loss = self.best
@@ -118,6 +137,35 @@ def _spec(name: str, optimizer) -> tuple:
         )
     fn, init_states, *rest = optimizer
     return fn, init_states, dict(rest[0] if rest and rest[0] else {})
+
+
+def _evaluations(optimizers) -> dict:
+    """{name: the optimizer's evaluation(params, states, hyperparams), or
+    None}: a Spec's `evaluation`, or the fourth item of a tuple."""
+    if not isinstance(optimizers, dict):
+        optimizers = {name: name for name in optimizers}
+    found = {}
+    for name, optimizer in optimizers.items():
+        if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
+            optimizer = OPTIMIZERS[optimizer]
+        if isinstance(optimizer, Spec):
+            found[name] = optimizer.evaluation
+        elif isinstance(optimizer, (tuple, list)) and len(optimizer) > 3:
+            found[name] = optimizer[3]
+        else:
+            found[name] = None
+    return found
+
+
+def _evaluated(groups, evaluations):
+    """A context inside which each group's parameters hold the point its
+    optimizer is evaluated at (where it trains, if its evaluation is
+    None)."""
+    stack = contextlib.ExitStack()
+    for (_, params, states, hp), evaluation in zip(groups, evaluations):
+        if evaluation is not None:
+            stack.enter_context(evaluation(params, states, hp))
+    return stack
 
 
 def _checked(optimizers, lrs, num_epochs) -> tuple[list, dict]:
@@ -201,7 +249,12 @@ def _models(loaders, k: int) -> list[torch.Tensor]:
 
 
 def _train_models(
-    groups, loaders, per_order: int, num_epochs: int, lr_at=None
+    groups,
+    loaders,
+    per_order: int,
+    num_epochs: int,
+    lr_at=None,
+    evaluations=(),
 ):
     """Train each group `(fn, [w, b], states, hyperparams)` of models at
     once on the loaders' minibatches, as `train` would; return (the final
@@ -209,7 +262,8 @@ def _train_models(
 
     Model i of a group sees the data order of loader i // per_order.
     `lr_at(step)`, if given, returns the learning rates of update `step`, a
-    tensor of shape (models per group, 1, 1).
+    tensor of shape (models per group, 1, 1). `evaluations` gives each
+    group's evaluation context factory (or None), as `train` takes it.
     """
     features, labels = loaders[0].tensors
     n_models = sum(len(params[0]) for _, params, _, _ in groups)
@@ -231,7 +285,7 @@ def _train_models(
         return X.repeat(len(groups), 1, 1), y.repeat(len(groups), 1)
 
     def full_data_losses():
-        with torch.no_grad():
+        with _evaluated(groups, evaluations), torch.no_grad():
             return losses(
                 features.expand(n_models, *features.shape),
                 labels.expand(n_models, -1),
@@ -278,10 +332,11 @@ def sweep_lrs(
     """Sweep several optimizers over `lrs` in one pass, averaging the final
     loss over data `orders`.
 
-    `optimizers` maps a name to a registry name or Spec (its `settings` are
-    used) or to `(fn, init_states[, hyperparams])`; a list of registry names
-    works too. `lrs` is one list for all, or a dict that gives each
-    optimizer its own list (all of the same length).
+    `optimizers` maps a name to a registry name or Spec (its `settings` and
+    `evaluation` are used) or to `(fn, init_states[, hyperparams[,
+    evaluation]])`; a list of registry names works too. `lrs` is one list
+    for all, or a dict that gives each optimizer its own list (all of the
+    same length).
     """
     lrs, specs = _grids(optimizers, lrs, num_epochs)
     orders = list(orders)
@@ -301,7 +356,11 @@ def sweep_lrs(
         hp = {**hyperparams, "lr": lr, "t": 1}
         groups.append((fn, params, init_states(params), hp))
     final, diverged, seconds = _train_models(
-        groups, loaders, n_lrs, num_epochs
+        groups,
+        loaders,
+        n_lrs,
+        num_epochs,
+        evaluations=_evaluations(optimizers).values(),
     )
     return _sweeps(specs, lrs, final, diverged, seconds)
 
@@ -492,7 +551,8 @@ def sweep_network(
         if step == last:  # where train_network takes its last loss
             break
     seconds = time.perf_counter() - tic
-    with torch.no_grad():
+    evaluations = _evaluations(optimizers).values()
+    with _evaluated(groups, evaluations), torch.no_grad():
         final = losses(
             features.expand(len(stack), *features.shape),
             labels.expand(len(stack), -1),
