@@ -52,7 +52,8 @@ function secretLines() {
       }
     }
   }
-  return [...secret].filter(l => !open.has(l) && l.length > 12);
+  // whole phrases only: a wrapped line can hold one common word
+  return [...secret].filter(l => !open.has(l) && l.length > 12 && l.split(/\s+/).length >= 4);
 }
 
 function decodeEntities(s) {
