@@ -45,8 +45,7 @@ lab: $(COURSE)
 
 test: lint $(COURSE)
 	$(PY) -m pytest -n 2 --dist loadscope $(NBVAL) tests notebooks
-	$(MAKE) e2e
-	$(MAKE) book-test
+	$(MAKE) -j 2 e2e book-test  # the browser tests wait on pages: side by side
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
