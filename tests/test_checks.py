@@ -301,28 +301,3 @@ def test_the_network_problem_checks_an_optimizer_on_the_course_mlp(
     ]
     assert start[0].dtype == torch.float64
     assert loss(start, 0).item() != loss(start, 1).item()
-
-
-@pytest.mark.parametrize("name", list(O.registered("classic")))
-def test_every_classic_optimizer_has_a_twin_that_takes_our_names(
-    name, capsys
-):
-    from utils.references import twin
-
-    spec = O.OPTIMIZERS[name]
-    hyperparams = {**spec.settings, "lr": 0.01}
-    for key, value in (("gamma", 0.9), ("beta1", 0.8), ("eps", 1e-6)):
-        if key in spec.defaults:
-            hyperparams[key] = value
-    reference, described = twin(name, hyperparams)
-    check_optimizer(
-        spec.step,
-        spec.init_states,
-        hyperparams,
-        reference,
-        name=described,
-        steps=50,
-    )
-    assert capsys.readouterr().out.startswith("PASS")
-    with pytest.raises(ValueError, match="TWINS"):
-        twin("lion9", {})

@@ -6,12 +6,9 @@ import ast
 import inspect
 from pathlib import Path
 
-import lion_pytorch
 import numpy as np
 import pytest
-import schedulefree
 import torch
-import torch_optimizer
 
 from utils import optimizers as O
 from utils import references
@@ -296,49 +293,6 @@ def test_the_source_test_would_catch_a_cheat():
         "from torch import optim",
     ]
     assert all(_leans_on_a_reference(cheat) for cheat in cheats)
-
-
-# references.TWINS holds each optimizer's reference and the keys it renames
-# (betas is split into beta1, beta2); where the reference is our wrapper
-# of a peer, the peer's own class holds the defaults
-PEER_CLASSES = {
-    "yogi": torch_optimizer.Yogi,
-    "lion": lion_pytorch.Lion,
-    "sf_adamw": schedulefree.AdamWScheduleFree,
-}
-
-
-def defaults_of(cls) -> dict:
-    found = {
-        k: p.default for k, p in inspect.signature(cls).parameters.items()
-    }
-    found["beta1"], found["beta2"] = found.get("betas", (None, None))
-    return found
-
-
-def test_every_optimizer_has_a_twin_for_its_defaults():
-    assert set(references.TWINS) == set(O.OPTIMIZERS)
-
-
-@pytest.mark.parametrize("name", list(references.TWINS))
-def test_defaults_are_the_references_defaults(name):
-    reference, _, _, rename = references.TWINS[name]
-    theirs = defaults_of(PEER_CLASSES.get(name, reference))
-    for key, default in O.OPTIMIZERS[name].defaults.items():
-        if default is REQUIRED:
-            continue
-        assert default == theirs[rename.get(key, key)], f"{name}: {key}"
-
-
-@pytest.mark.parametrize("name", list(PEER_CLASSES))
-def test_our_wrappers_of_peers_keep_the_peers_defaults(name):
-    wrapper, peer = (
-        references.TWINS[name][0],
-        defaults_of(PEER_CLASSES[name]),
-    )
-    for key, default in defaults_of(wrapper).items():
-        if key in peer and key not in ("params", "s0"):
-            assert default == peer[key], f"{name}: {key}"
 
 
 def test_momentum_has_no_default():
