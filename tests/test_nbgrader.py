@@ -7,7 +7,8 @@ JupyterHub. These are the commands of TEACHING.md, in its order:
 teacher; `fetch_assignment` and `submit` by three made-up students, who hand
 in some notebooks (autograding all would take minutes): untouched, the
 instructor's solutions, and one wrong answer; then `collect`, `autograde`,
-`generate_feedback` and `export` by the teacher.
+`generate_feedback` and `release_feedback` by the teacher, `fetch_feedback`
+by each student, and `export` by the teacher.
 """
 
 import csv
@@ -41,11 +42,13 @@ c.Exchange.root = "{exchange}"
 """
 
 
-def nbgrader(root: Path, *args: str, user: str = "teacher") -> str:
-    """Run an nbgrader command in `root` as `user`; return its log."""
-    env = dict(
-        os.environ, USER=user, LOGNAME=user
-    )  # who nbgrader says you are
+def nbgrader(root: Path, *args: str, home: Path | None = None) -> str:
+    """Run an nbgrader command in `root` (a student's: with their `home`);
+    return its log."""
+    env = dict(os.environ)
+    if home is not None:  # nbgrader caches each submission in the home
+        env["HOME"] = str(home)
+        env["JUPYTER_DATA_DIR"] = str(home / ".local/share/jupyter")
     # nbgrader runs alembic by name: the venv's bin/ must be on PATH
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     result = subprocess.run(
@@ -124,14 +127,16 @@ def hand_in(course: Path, student: str, notebooks: dict) -> None:
     home = course.parent / "home" / student
     home.mkdir(parents=True)
     shutil.copy(course / "nbgrader_config.py", home)
-    nbgrader(home, "fetch_assignment", "course")
+    nbgrader(home, "fetch_assignment", "course", home=home)
     for name in list((home / "course").glob("*.ipynb")):
         if name.name not in notebooks:
             name.unlink()  # handed in: only the autograded notebooks
     for name, nb in notebooks.items():
         nbformat.write(nb, home / "course" / name)
     # on a hub each student is a user of their own; here --student says who
-    nbgrader(home, "submit", "course", f"--student={student}")
+    nbgrader(
+        home, "submit", "course", f"--student={student}", home=home
+    )
 
 
 def with_solutions(release, source, wrong=None):
@@ -187,6 +192,13 @@ def grades(course):
     nbgrader(course, "collect", "course")
     nbgrader(course, "autograde", "course")
     nbgrader(course, "generate_feedback", "course")
+    nbgrader(course, "release_feedback", "course")
+    for student in submissions:
+        home = course.parent / "home" / student
+        nbgrader(
+            home, "fetch_feedback", "course", f"--student={student}",
+            home=home,
+        )
     nbgrader(course, "export", "--to", "grades.csv")
     with open(course / "grades.csv") as f:
         return {row["student_id"]: row for row in csv.DictReader(f)}
@@ -194,10 +206,22 @@ def grades(course):
 
 def test_every_student_gets_feedback(course, grades):
     for student in grades:
-        pages = list(
-            (course / "feedback" / student / "course").glob("*.html")
+        pages = (course / "feedback" / student / "course").glob("*.html")
+        assert sorted(p.stem for p in pages) == sorted(
+            Path(n).stem for n in AUTOGRADED
         )
-        assert [p.stem for p in pages] == [Path(n).stem for n in AUTOGRADED]
+
+
+def test_every_student_fetches_their_own_feedback(course, grades):
+    for student in grades:
+        home = course.parent / "home" / student / "course" / "feedback"
+        pages = list(home.glob("*/*.html"))  # one folder per submission
+        assert sorted(p.stem for p in pages) == sorted(
+            Path(n).stem for n in AUTOGRADED
+        )
+        for page in pages:  # the pages the teacher generated for them
+            graded = course / "feedback" / student / "course" / page.name
+            assert page.read_bytes() == graded.read_bytes()
 
 
 def test_untouched_scores_nothing(grades):
