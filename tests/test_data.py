@@ -63,7 +63,7 @@ def test_last_batch_may_be_short(airfoil_file):
     assert len(it) == 11 and sizes[-1] == 50 and sum(sizes) == 1050
 
 
-@pytest.mark.parametrize("batch_size", [0, -1, 2.5])
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
 def test_bad_batch_size_is_rejected(airfoil_file, batch_size):
     with pytest.raises(ValueError, match="batch_size"):
         get_data(batch_size)

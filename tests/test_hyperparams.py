@@ -7,7 +7,13 @@ import pytest
 import torch
 
 from utils import optimizers as O
-from utils.hyperparams import REQUIRED, check_value, read_keys, validate
+from utils.hyperparams import (
+    REQUIRED,
+    check_positive_int,
+    check_value,
+    read_keys,
+    validate,
+)
 
 
 def reads_with_defaults(params, states, hyperparams):
@@ -171,3 +177,14 @@ def test_values_in_range_pass(key, value):
 def test_the_dict_must_be_a_dict():
     with pytest.raises(ValueError, match="must be a dict"):
         validate(O.sgd, [("lr", 0.1)])
+
+
+@pytest.mark.parametrize("value", [0, -3, 2.0, True, "5", None])
+def test_check_positive_int_names_what_is_wrong(value):
+    with pytest.raises(ValueError, match=r"num_epochs must be a positive"):
+        check_positive_int("num_epochs", value)
+
+
+def test_check_positive_int_accepts_counts():
+    for value in (1, 7, 10**6):
+        check_positive_int("num_epochs", value)

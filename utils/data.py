@@ -13,6 +13,8 @@ import numpy as np
 import platformdirs
 import torch
 
+from .hyperparams import check_positive_int
+
 URL = "http://d2l-data.s3-accelerate.amazonaws.com/airfoil_self_noise.dat"
 UCI_URL = "https://archive.ics.uci.edu/dataset/291/airfoil+self+noise"
 SHA1 = "76e5be1548fd8222e5074cf0faae75edff8cf93f"
@@ -170,10 +172,7 @@ class Batches:
         batch_size: int,
         seed: int = SEED,
     ):
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(
-                f"batch_size must be a positive integer, got {batch_size!r}"
-            )
+        check_positive_int("batch_size", batch_size)
         self.tensors = (features, labels)
         self.batch_size = batch_size
         self.generator = torch.Generator().manual_seed(seed)

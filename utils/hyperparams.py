@@ -102,6 +102,13 @@ RULES: dict[str, tuple[Callable, str]] = {
 }
 
 
+def check_positive_int(name: str, value, what: str = "integer") -> None:
+    """Raise a ValueError naming `name` unless `value` is an int >= 1 (a
+    bool is not)."""
+    if not _step_counter(value):
+        raise ValueError(f"{name} must be a positive {what}, got {value!r}")
+
+
 def check_value(key: str, value) -> None:
     """Raise a ValueError naming `key` if `value` is out of its range (see
     RULES)."""

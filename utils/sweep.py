@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .data import get_data
-from .hyperparams import check_value, validate
+from .hyperparams import check_positive_int, check_value, validate
 from .networks import mlp
 from .optimizers import OPTIMIZERS, Spec
 from .stacked import Stack
@@ -186,14 +186,7 @@ def _checked(optimizers, lrs, num_epochs) -> tuple[list, dict]:
         specs[name] = fn, init_states, hyperparams
     if not specs:
         raise ValueError("optimizers must name at least one optimizer")
-    if (
-        not isinstance(num_epochs, int)
-        or isinstance(num_epochs, bool)
-        or num_epochs <= 0
-    ):
-        raise ValueError(
-            f"num_epochs must be a positive integer, got {num_epochs!r}"
-        )
+    check_positive_int("num_epochs", num_epochs)
     return lrs, specs
 
 
@@ -422,14 +415,7 @@ def sweep_schedules(
             "out"
         )
     validate(trainer_fn, {**hyperparams, "lr": 1.0})
-    if (
-        not isinstance(num_epochs, int)
-        or isinstance(num_epochs, bool)
-        or num_epochs <= 0
-    ):
-        raise ValueError(
-            f"num_epochs must be a positive integer, got {num_epochs!r}"
-        )
+    check_positive_int("num_epochs", num_epochs)
     orders = list(orders)
     if not orders:
         raise ValueError(

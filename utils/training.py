@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from .hyperparams import STEP_COUNTER, validate
+from .hyperparams import STEP_COUNTER, check_positive_int, validate
 from .plotting import plot_history
 
 EVAL_EVERY = (
@@ -116,23 +116,8 @@ def fit(
     it trains, such as Schedule-Free). The loss on all rows is recorded each
     time the count of examples passes a multiple of `eval_every`.
     """
-    if (
-        not isinstance(num_epochs, int)
-        or isinstance(num_epochs, bool)
-        or num_epochs <= 0
-    ):
-        raise ValueError(
-            f"num_epochs must be a positive integer, got {num_epochs!r}"
-        )
-    if (
-        not isinstance(eval_every, int)
-        or isinstance(eval_every, bool)
-        or eval_every <= 0
-    ):
-        raise ValueError(
-            "eval_every must be a positive number of examples, got "
-            f"{eval_every!r}"
-        )
+    check_positive_int("num_epochs", num_epochs)
+    check_positive_int("eval_every", eval_every, "number of examples")
     device = params[0].device
     features, labels = (
         tensor.to(device) for tensor in full_data(data_iter)
