@@ -134,9 +134,7 @@ def hand_in(course: Path, student: str, notebooks: dict) -> None:
     for name, nb in notebooks.items():
         nbformat.write(nb, home / "course" / name)
     # on a hub each student is a user of their own; here --student says who
-    nbgrader(
-        home, "submit", "course", f"--student={student}", home=home
-    )
+    nbgrader(home, "submit", "course", f"--student={student}", home=home)
 
 
 def with_solutions(release, source, wrong=None):
@@ -196,7 +194,10 @@ def grades(course):
     for student in submissions:
         home = course.parent / "home" / student
         nbgrader(
-            home, "fetch_feedback", "course", f"--student={student}",
+            home,
+            "fetch_feedback",
+            "course",
+            f"--student={student}",
             home=home,
         )
     nbgrader(course, "export", "--to", "grades.csv")
