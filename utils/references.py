@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from .optimizers import YOGI_S0
+from .optimizers import OPTIMIZERS, YOGI_S0
 
 
 def yogi(
@@ -113,9 +113,10 @@ def twin(name: str, hyperparams: dict):
         )
     cls, described, fixed, renamed = TWINS[name]
     kwargs = {renamed.get(k, k): v for k, v in hyperparams.items()}
-    if "beta1" in kwargs or "beta2" in kwargs:
+    if "beta1" in kwargs or "beta2" in kwargs:  # one pair; the other half
+        defaults = OPTIMIZERS[name].defaults  # is the optimizer's default
         kwargs["betas"] = (
-            kwargs.pop("beta1", 0.9),
-            kwargs.pop("beta2", 0.999),
+            kwargs.pop("beta1", defaults["beta1"]),
+            kwargs.pop("beta2", defaults["beta2"]),
         )
     return lambda params: cls(params, **fixed, **kwargs), described
