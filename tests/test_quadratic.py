@@ -37,34 +37,18 @@ def test_gradient_descent_by_hand():
 
 
 def test_noise_is_seeded():
-    a = train_2d(
-        O.sgd,
-        O.init_sgd_states,
-        {"lr": 0.1},
-        steps=5,
-        noise=1.0,
-        seed=1,
-        verbose=False,
-    )
-    b = train_2d(
-        O.sgd,
-        O.init_sgd_states,
-        {"lr": 0.1},
-        steps=5,
-        noise=1.0,
-        seed=1,
-        verbose=False,
-    )
-    c = train_2d(
-        O.sgd,
-        O.init_sgd_states,
-        {"lr": 0.1},
-        steps=5,
-        noise=1.0,
-        seed=2,
-        verbose=False,
-    )
-    assert a == b != c
+    def noisy(seed):
+        return train_2d(
+            O.sgd,
+            O.init_sgd_states,
+            {"lr": 0.1},
+            steps=5,
+            noise=1.0,
+            seed=seed,
+            verbose=False,
+        )
+
+    assert noisy(1) == noisy(1) != noisy(2)
 
 
 def test_an_unknown_hyperparameter_is_rejected_with_a_suggestion():
