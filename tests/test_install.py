@@ -8,13 +8,13 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
-import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 SHA1 = "76e5be1548fd8222e5074cf0faae75edff8cf93f"

@@ -20,10 +20,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
-import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 LINKS_START, LINKS_END = "<!-- links -->", "<!-- /links -->"
