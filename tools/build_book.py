@@ -64,7 +64,7 @@ def config(text: str) -> str:
 def teaching_page() -> str:
     """TEACHING.md, its links to the repository's files made absolute."""
     _, url, tag = stamp_links.project()
-    text = (ROOT / "TEACHING.md").read_text()
+    text = (ROOT / "TEACHING.md").read_text(encoding="utf-8")
     return re.sub(
         r"\]\((?!https?://|#)([^)]+)\)",
         lambda m: f"]({url}/blob/{tag}/{m.group(1)})",
@@ -78,15 +78,18 @@ def assemble(src: Path) -> None:
         shutil.rmtree(src)
     (src / "notebooks").mkdir(parents=True)
     (src / "_config.yml").write_text(
-        config((ROOT / "book/_config.yml").read_text())
+        config((ROOT / "book/_config.yml").read_text(encoding="utf-8")),
+        encoding="utf-8",
     )
     shutil.copy(ROOT / "book" / "index.md", src / "index.md")
-    (src / "teaching.md").write_text(teaching_page())
+    (src / "teaching.md").write_text(teaching_page(), encoding="utf-8")
     paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
     for path in paths:
         nb = site_notebook(nbformat.read(path, as_version=4))
         nbformat.write(nb, src / "notebooks" / path.name)
-    (src / "_toc.yml").write_text(toc([p.name for p in paths]))
+    (src / "_toc.yml").write_text(
+        toc([p.name for p in paths]), encoding="utf-8"
+    )
     static = src / "_static" / "mathjax"
     if not (MATHJAX / "tex-chtml.js").exists():
         raise SystemExit(

@@ -84,7 +84,9 @@ def side(which: str, folder: Path) -> dict:
         row + [label]
         for row, label in zip(features.tolist(), labels.tolist())
     ]
-    (folder / f"{which}.json").write_text(json.dumps(table))
+    (folder / f"{which}.json").write_text(
+        json.dumps(table), encoding="utf-8"
+    )
     return {
         "losses": losses,
         "seconds": seconds,
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.side:
         result = side(args.side, args.folder)
         args.folder.joinpath(f"{args.side}-result.json").write_text(
-            json.dumps(result)
+            json.dumps(result), encoding="utf-8"
         )
         return 0
 
@@ -138,11 +140,13 @@ def main(argv: list[str] | None = None) -> int:
                 },
             )
         result = {
-            w: json.loads((work / f"{w}-result.json").read_text())
+            w: json.loads(
+                (work / f"{w}-result.json").read_text(encoding="utf-8")
+            )
             for w in ("d2l", "course")
         }
         tables = {
-            w: json.loads((work / f"{w}.json").read_text())
+            w: json.loads((work / f"{w}.json").read_text(encoding="utf-8"))
             for w in ("d2l", "course")
         }
     gap = max(

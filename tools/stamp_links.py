@@ -31,7 +31,9 @@ LINKS_START, LINKS_END = "<!-- links -->", "<!-- /links -->"
 
 def project(root: Path = ROOT) -> tuple[str, str, str]:
     """(owner/name on GitHub, the repository's URL, this version's tag)."""
-    meta = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    meta = tomllib.loads(
+        (root / "pyproject.toml").read_text(encoding="utf-8")
+    )["project"]
     url = meta["urls"]["Repository"].rstrip("/")
     match = re.fullmatch(r"https://github\.com/([^/]+/[^/]+?)(\.git)?", url)
     if not match:
@@ -135,11 +137,13 @@ def main(argv: list[str] | None = None) -> int:
             if not args.check:
                 nbformat.write(nb, path)
     readme = args.root / "README.md"
-    text = readme.read_text()
+    text = readme.read_text(encoding="utf-8")
     if stamp_readme(text, args.root) != text:
         stale.append(readme)
         if not args.check:
-            readme.write_text(stamp_readme(text, args.root))
+            readme.write_text(
+                stamp_readme(text, args.root), encoding="utf-8"
+            )
     for path in stale:
         state = "out of step" if args.check else "stamped"
         print(f"{state}: {path.relative_to(args.root)}")

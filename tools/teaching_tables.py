@@ -110,14 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = ROOT / "TEACHING.md"
     paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8")
     new = stamp(text, paths)
     if new == text:
         return 0
     if args.check:
         print("TEACHING.md's tables are out of step: run make teaching")
         return 1
-    path.write_text(new)
+    path.write_text(new, encoding="utf-8")
     print("wrote TEACHING.md's tables")
     return 0
 
