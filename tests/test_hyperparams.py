@@ -8,6 +8,7 @@ import torch
 
 from utils import optimizers as O
 from utils.hyperparams import (
+    COMPUTED,
     REQUIRED,
     check_positive_int,
     check_value,
@@ -44,27 +45,47 @@ def unpacks_the_dict(params, states, hyperparams):
 
 
 def test_reads_get_subscript_and_setdefault_in_reading_order():
-    assert read_keys(reads_with_defaults) == {
-        "lr": 0.5,
-        "wd": REQUIRED,
-        "t": 1,
-    }
+    assert list(read_keys(reads_with_defaults).items()) == [
+        ("lr", 0.5),
+        ("wd", REQUIRED),
+        ("t", 1),
+    ]
 
 
 def test_follows_the_dict_into_a_callee_and_a_closure():
-    assert read_keys(passes_the_dict_on) == {
-        "wd": 1e-2,
-        "lr": 1e-3,
-        "eps": 1e-8,
-        "beta1": 0.9,
-        "beta2": 0.999,
-        "t": 1,
-    }
-    assert read_keys(with_warmup(O.rmsprop, 10)) == {
-        "lr": REQUIRED,
-        "gamma": 0.99,
-        "eps": 1e-8,
-    }
+    # the callee's keys come where the dict is passed on, in its own order
+    assert list(read_keys(passes_the_dict_on).items()) == [
+        ("wd", 1e-2),
+        ("lr", 1e-3),
+        ("eps", 1e-8),
+        ("beta1", 0.9),
+        ("beta2", 0.999),
+        ("t", 1),
+    ]
+    assert list(read_keys(with_warmup(O.rmsprop, 10)).items()) == [
+        ("lr", REQUIRED),
+        ("eps", 1e-8),
+        ("gamma", 0.99),
+    ]
+    assert list(read_keys(O.adamw)) == [
+        "lr",
+        "weight_decay",
+        "eps",
+        "beta1",
+        "beta2",
+        "t",
+    ]
+
+
+def reads_a_computed_default(params, states, hyperparams):
+    return hyperparams.get("beta2", 1 - 1e-3)
+
+
+def test_a_computed_default_is_a_default():
+    assert read_keys(reads_a_computed_default) == {"beta2": COMPUTED}
+    validate(reads_a_computed_default, {})  # not "needs beta2"
+    with pytest.raises(ValueError, match="Did you mean 'beta2'"):
+        validate(reads_a_computed_default, {"beta_2": 0.9})
 
 
 def test_a_dict_used_in_an_unknown_way_makes_the_keys_unknowable():

@@ -34,6 +34,18 @@ class _Required:
 REQUIRED = _Required()
 
 
+class _Computed:
+    """The default of a key whose default the source computes
+    (`hyperparams.get("beta2", 1 - 1e-3)`): there is one, of unknown
+    value."""
+
+    def __repr__(self) -> str:
+        return "computed"
+
+
+COMPUTED = _Computed()
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -163,8 +175,8 @@ def _callee(fn, node: ast.expr):
 
 
 def _literal(node: ast.expr, fn):
-    """The value of a default written in the source: a literal, or a
-    module-level name."""
+    """The value of a default written in the source: a literal or a
+    module-level name; COMPUTED for anything else."""
     try:
         return ast.literal_eval(node)
     except ValueError:
@@ -172,12 +184,13 @@ def _literal(node: ast.expr, fn):
             value = _resolve(fn, node.id)
             if _is_number(value):
                 return value
-        return REQUIRED
+        return COMPUTED
 
 
 def read_keys(fn, _seen: frozenset = frozenset()) -> dict | None:
-    """Return {key: default or REQUIRED} for every hyperparameter `fn`
-    reads, or None if unknowable.
+    """Return {key: default, REQUIRED or COMPUTED} for every hyperparameter
+    `fn` reads, in the order its source first reads them, or None if
+    unknowable.
 
     Unknowable: no source (a builtin, a lambda typed at a prompt), or the
     dict escapes in a way the source does not show (`**hyperparams`, an
@@ -200,7 +213,8 @@ def read_keys(fn, _seen: frozenset = frozenset()) -> dict | None:
     order = {}
     for sub in ast.walk(node):
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-            order.setdefault(sub.value, (sub.lineno, sub.col_offset))
+            position = (sub.lineno, sub.col_offset, 0)
+            order[sub.value] = min(order.get(sub.value, position), position)
     uses = {
         id(n)
         for n in ast.walk(node)
@@ -253,16 +267,16 @@ def read_keys(fn, _seen: frozenset = frozenset()) -> dict | None:
             )
             if inner is None:
                 return None
-            for key, default in inner.items():
+            for index, (key, default) in enumerate(inner.items(), 1):
                 inherited.setdefault(key, default)
+                # read where the dict is passed on, in the callee's order
+                order.setdefault(key, (sub.lineno, sub.col_offset, index))
             understood.update(id(arg) for arg in passed)
     if uses - understood:  # the dict is used in a way not covered above
         return None
     keys = {**inherited, **defaults}
     keys.update({key: REQUIRED for key in required - preset})
-    return dict(
-        sorted(keys.items(), key=lambda item: order.get(item[0], (0, 0)))
-    )
+    return dict(sorted(keys.items(), key=lambda item: order[item[0]]))
 
 
 def _is(node: ast.expr, name: str) -> bool:
@@ -292,7 +306,7 @@ def validate(fn, hyperparams: dict, *, who: str = "") -> None:
 
     `fn` is a from-scratch optimizer or a torch.optim class. The message
     names the key, lists the keys `fn` accepts and suggests the closest one.
-    `t` is always allowed.
+    `t`, the step counter, is allowed for any from-scratch optimizer.
     """
     if not isinstance(hyperparams, dict):
         raise ValueError(
