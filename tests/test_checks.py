@@ -301,3 +301,23 @@ def test_the_network_problem_checks_an_optimizer_on_the_course_mlp(
     ]
     assert start[0].dtype == torch.float64
     assert loss(start, 0).item() != loss(start, 1).item()
+
+
+def test_a_check_given_nothing_to_check_raises_instead_of_passing():
+    with pytest.raises(ValueError, match="cases"):
+        check_function(abs, [])
+    with pytest.raises(ValueError, match="steps"):
+        check_optimizer(
+            O.sgd,
+            O.init_sgd_states,
+            {"lr": 0.1},
+            lambda p: torch.optim.SGD(p, lr=0.1),
+            steps=0,
+        )
+    with pytest.raises(ValueError, match="steps"):
+        check_schedule(
+            lambda k: 0.1,
+            lambda opt: torch.optim.lr_scheduler.ConstantLR(opt, 1.0),
+            0.1,
+            steps=0,
+        )

@@ -5,7 +5,9 @@ A check runs the reader's code itself, so whatever that code does (an
 unfinished stub raising NotImplementedError, a crash, a wrong shape) is
 reported as FAIL and the notebook goes on with Run All. FAIL goes to stderr:
 a grader such as nbgrader gives a test cell no points when it writes there,
-and full points otherwise.
+and full points otherwise. A check given nothing to check (no cases, no
+steps) raises a ValueError: that is the notebook's mistake, and a PASS would
+give every student the points.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from .hyperparams import validate
+from .hyperparams import check_positive_int, validate
 
 TOL = 1e-10
 
@@ -179,6 +181,7 @@ def check_schedule(
     """Print PASS if `schedule(k)` is the learning rate the torch scheduler
     `make_scheduler(optimizer)` gives update k, for every k < steps (within
     a relative `tol`), else FAIL and a hint."""
+    check_positive_int("steps", steps)
     ref_name = name or "the reference"
     label = getattr(schedule, "__name__", None) or type(schedule).__name__
     theirs = torch_schedule(make_scheduler, base_lr, steps)
@@ -202,12 +205,13 @@ def check_schedule(
     )
 
 
-def _crash(fn, exc: Exception) -> str:
-    """How to report an exception raised by the reader's code."""
+def _crash(fn, exc: Exception, call: str = "") -> str:
+    """How to report an exception raised by the reader's code (in `call`,
+    if given)."""
     name = getattr(fn, "__name__", "your code")
     if isinstance(exc, NotImplementedError):
         return f"{name} is not implemented yet."
-    return f"{name} raised {type(exc).__name__}: {exc}"
+    return f"{call or name} raised {type(exc).__name__}: {exc}"
 
 
 def check_optimizer(
@@ -229,6 +233,7 @@ def check_optimizer(
     `problem` and `evaluation`: as for `differences` (with `evaluation`,
     both the training and the evaluation point must agree).
     """
+    check_positive_int("steps", steps)
     ref_name = name or "the reference"
     try:
         gaps = differences(
@@ -297,18 +302,16 @@ def check_function(fn, cases, *, tol: float = 1e-6, hint: str = "") -> None:
     never printed.
     """
     name = getattr(fn, "__name__", "your function")
+    cases = list(cases)
+    if not cases:
+        raise ValueError("cases must hold at least one (args, expected)")
     for args, expected in cases:
         call = f"{name}({', '.join(map(_short, args))})"
         try:
             got = fn(*args)
         # a reader's code may fail in any way: report it, do not crash
         except Exception as exc:
-            _fail(
-                f"{call} raised {type(exc).__name__}: {exc}"
-                if not isinstance(exc, NotImplementedError)
-                else f"{name} is not implemented yet.",
-                hint,
-            )
+            _fail(_crash(fn, exc, call), hint)
             return
         want = _numbers(expected)
         try:
