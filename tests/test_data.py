@@ -69,7 +69,7 @@ def test_bad_batch_size_is_rejected(airfoil_file, batch_size):
         get_data(batch_size)
 
 
-@pytest.mark.parametrize("n", [0, 1504])
+@pytest.mark.parametrize("n", [0, 1504, True, 2.0])
 def test_bad_n_is_rejected(airfoil_file, n):
     with pytest.raises(ValueError, match="n must be"):
         get_data(10, n=n)

@@ -201,8 +201,9 @@ def test_bad_hyperparameters_are_rejected():
         sweep_lr(O.adam, O.init_adam_states, [0.1], {"beta_1": 0.5})
     with pytest.raises(ValueError, match="not a registered optimizer"):
         sweep_lrs(["adam", "lion9"], [0.1])
-    with pytest.raises(ValueError, match="orders"):
-        sweep_lrs(["adam"], [0.1], orders=[])
+    for orders in ([], [True], [-1], 3):
+        with pytest.raises(ValueError, match="orders must be"):
+            sweep_lrs(["adam"], [0.1], orders=orders)
     with pytest.raises(ValueError, match="num_epochs"):
         sweep_lr(O.sgd, O.init_sgd_states, [0.1], num_epochs=0)
     with pytest.raises(ValueError, match="optimizers"):
@@ -302,7 +303,7 @@ def test_a_diverging_schedule_is_inf_and_leaves_the_others_alone(
         ({"a": lambda step: 0.1}, {"lr": 0.1}, {}, "leave hyperparams"),
         ({"a": lambda step: 0.1}, {"betas": 0.9}, {}, "does not read"),
         ({"a": lambda step: 0.1}, {}, {"num_epochs": 0}, "num_epochs"),
-        ({"a": lambda step: 0.1}, {}, {"orders": ()}, "orders must name"),
+        ({"a": lambda step: 0.1}, {}, {"orders": ()}, "orders must be"),
     ],
 )
 def test_bad_schedule_sweeps_are_rejected(

@@ -193,7 +193,11 @@ def get_data(
 ) -> tuple[Batches, int]:
     """Return a shuffled minibatch iterator over the first n standardised
     rows, and 5 features."""
-    if not isinstance(n, int) or not 0 < n <= SHAPE[0]:
+    if (
+        isinstance(n, bool)
+        or not isinstance(n, int)
+        or not 0 < n <= SHAPE[0]
+    ):
         raise ValueError(
             f"n must be an integer in 1..{SHAPE[0]}, got {n!r}"
         )

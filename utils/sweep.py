@@ -332,11 +332,7 @@ def sweep_lrs(
     same length).
     """
     lrs, specs = _grids(optimizers, lrs, num_epochs)
-    orders = list(orders)
-    if not orders:
-        raise ValueError(
-            "orders must name at least one data order (a seed of get_data)"
-        )
+    orders = _check_seeds(orders, "orders")
 
     loaders = [get_data(batch_size, seed=order)[0] for order in orders]
     n_orders, n_lrs = len(orders), len(lrs[next(iter(specs))])
@@ -416,11 +412,7 @@ def sweep_schedules(
         )
     validate(trainer_fn, {**hyperparams, "lr": 1.0})
     check_positive_int("num_epochs", num_epochs)
-    orders = list(orders)
-    if not orders:
-        raise ValueError(
-            "orders must name at least one data order (a seed of get_data)"
-        )
+    orders = _check_seeds(orders, "orders")
     loaders = [get_data(batch_size, seed=order)[0] for order in orders]
     n_schedules = len(schedules)
     params = _models(loaders, len(orders) * n_schedules)
@@ -444,17 +436,17 @@ def sweep_schedules(
     }
 
 
-def _check_seeds(seeds) -> list[int]:
-    """The seeds as a non-empty list of integers >= 0, or a ValueError
-    naming `seeds`."""
+def _check_seeds(seeds, name: str = "seeds") -> list[int]:
+    """The seeds (of networks, or data orders) as a non-empty list of
+    integers >= 0, or a ValueError naming them."""
     values = list(seeds) if hasattr(seeds, "__iter__") else None
     if not values or not all(
         isinstance(s, int) and not isinstance(s, bool) and s >= 0
         for s in values
     ):
         raise ValueError(
-            f"seeds must be a non-empty sequence of integers >= 0, got "
-            f"{seeds!r}"
+            f"{name} must be a non-empty sequence of integers >= 0 (seeds "
+            f"of get_data), got {seeds!r}"
         )
     return values
 
