@@ -77,6 +77,23 @@ def test_lr_decays_as_one_over_sqrt_t_and_hyperparams_stay():
     assert hyperparams == {"lr": 1.0}
 
 
+def test_decay_starts_from_the_optimizers_own_default_lr():
+    # Adagrad's default lr is 0.01 (SGD's would not tell: it is 1e-3, the
+    # old fallback): slope 3 moves x by 0.01 * 3 / sqrt(9), then slope -1
+    # by 0.01 / sqrt(2) * 1 / sqrt(10) back up
+    run = run_online(O.adagrad, O.init_adagrad_states, {}, steps=2)
+    second = -0.01 + 0.01 / 2**0.5 / 10**0.5
+    assert run.xs == pytest.approx([0.0, -0.01, second])
+
+
+def test_decay_without_a_readable_lr_asks_for_one():
+    def opaque(params, states, hyperparams):
+        return O.sgd(params, states, dict(**hyperparams))
+
+    with pytest.raises(ValueError, match="pass lr"):
+        run_online(opaque, O.init_sgd_states, {}, steps=2)
+
+
 def test_an_unknown_hyperparameter_is_rejected_with_a_suggestion():
     with pytest.raises(ValueError, match="Did you mean 'beta2'"):
         run_online(

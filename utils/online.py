@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .hyperparams import validate
+from .hyperparams import read_keys, validate
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,12 @@ def run_online(
     validate(optimizer, hyperparams)
     x = torch.tensor([x0], dtype=torch.float64, requires_grad=True)
     states, hp = init_states([x]), dict(hyperparams)
-    lr = hp.get("lr", 1e-3)
+    lr = hp["lr"] if "lr" in hp else (read_keys(optimizer) or {}).get("lr")
+    if decay and not isinstance(lr, (int, float)):
+        raise ValueError(
+            "decay=True scales hyperparams['lr'], and the optimizer's "
+            "default cannot be read: pass lr"
+        )
     slopes = {
         g: torch.tensor([g], dtype=torch.float64)
         for g in (problem.big, problem.small)
