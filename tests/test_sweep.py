@@ -552,3 +552,20 @@ def test_a_sweep_at_one_lr_holds_runs_made_elsewhere():
     assert broken.diverged == [True] and broken.losses == [math.inf]
     with pytest.raises(ValueError, match="at least one"):
         Sweep.at_one_lr(0.1, [])
+
+
+@pytest.mark.parametrize("sweep", [sweep_lrs, sweep_network])
+def test_a_matrix_optimizer_is_refused_with_what_to_do(sweep):
+    with pytest.raises(ValueError, match="muon: Muon .* train_network"):
+        sweep(["sgd", "muon"], [0.01])
+
+
+def test_best_runs_are_those_of_the_best_lr_even_with_a_repeated_lr():
+    sweep = Sweep(
+        [0.1, 0.1],
+        [0.5, 0.2],
+        [False, False],
+        runs=[[0.6, 0.3], [0.4, 0.1]],
+    )
+    assert sweep.best == (0.1, 0.2)
+    assert sweep.best_runs == [0.3, 0.1]

@@ -59,18 +59,22 @@ class Sweep:
     )  # runs[i][j]: order (or seed) i, lrs[j]
 
     @property
+    def _best_index(self) -> int:
+        """Where the lowest final loss is (the first of a tie)."""
+        return min(range(len(self.losses)), key=lambda k: self.losses[k])
+
+    @property
     def best(self) -> tuple[float, float]:
-        """The (lr, final loss) pair with the lowest final loss (the smaller
-        lr on a tie)."""
-        i = min(range(len(self.losses)), key=lambda k: self.losses[k])
+        """The (lr, final loss) pair with the lowest final loss (the first
+        in `lrs` on a tie)."""
+        i = self._best_index
         return self.lrs[i], self.losses[i]
 
     @property
     def best_runs(self) -> list[float]:
         """The final loss of each data order or seed at the best learning
         rate."""
-        i = self.lrs.index(self.best[0])
-        return [run[i] for run in self.runs]
+        return [run[self._best_index] for run in self.runs]
 
     @classmethod
     def at_one_lr(cls, lr: float, finals, label: str = "") -> Sweep:
@@ -120,8 +124,8 @@ def _check_lrs(lrs) -> list[float]:
 
 
 def _spec(name: str, optimizer) -> tuple:
-    """(fn, init_states, hyperparams) from a registry name, a registry Spec
-    or such a tuple."""
+    """(fn, init_states, hyperparams, evaluation or None) from a registry
+    name, a registry Spec or such a tuple (evaluation optional)."""
     if isinstance(optimizer, str):
         if optimizer not in OPTIMIZERS:
             raise ValueError(
@@ -130,31 +134,21 @@ def _spec(name: str, optimizer) -> tuple:
             )
         optimizer = OPTIMIZERS[optimizer]
     if isinstance(optimizer, Spec):
+        if optimizer.matrices:
+            raise ValueError(
+                f"{name}: {optimizer.label} updates each weight matrix as "
+                "a whole, and a sweep holds its models in one stacked "
+                "tensor, which it would mix: train it with train_network"
+            )
         return (
             optimizer.step,
             optimizer.init_states,
             dict(optimizer.settings),
+            optimizer.evaluation,
         )
     fn, init_states, *rest = optimizer
-    return fn, init_states, dict(rest[0] if rest and rest[0] else {})
-
-
-def _evaluations(optimizers) -> dict:
-    """{name: the optimizer's evaluation(params, states, hyperparams), or
-    None}: a Spec's `evaluation`, or the fourth item of a tuple."""
-    if not isinstance(optimizers, dict):
-        optimizers = {name: name for name in optimizers}
-    found = {}
-    for name, optimizer in optimizers.items():
-        if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
-            optimizer = OPTIMIZERS[optimizer]
-        if isinstance(optimizer, Spec):
-            found[name] = optimizer.evaluation
-        elif isinstance(optimizer, (tuple, list)) and len(optimizer) > 3:
-            found[name] = optimizer[3]
-        else:
-            found[name] = None
-    return found
+    hyperparams = dict(rest[0] if rest and rest[0] else {})
+    return fn, init_states, hyperparams, rest[1] if len(rest) > 1 else None
 
 
 def _evaluated(groups, evaluations):
@@ -170,20 +164,20 @@ def _evaluated(groups, evaluations):
 
 def _checked(optimizers, lrs, num_epochs) -> tuple[list, dict]:
     """The learning rates as floats and {name: (fn, init_states,
-    hyperparams)}, all validated."""
+    hyperparams, evaluation)}, all validated."""
     lrs = _check_lrs(lrs)
     if not isinstance(optimizers, dict):
         optimizers = {name: name for name in optimizers}
     specs = {}
     for name, optimizer in optimizers.items():
-        fn, init_states, hyperparams = _spec(name, optimizer)
+        fn, init_states, hyperparams, evaluation = _spec(name, optimizer)
         if "lr" in hyperparams:
             raise ValueError(
                 f"{name}: pass the learning rates as lrs, not as "
                 "hyperparams['lr']"
             )
         validate(fn, {**hyperparams, "lr": lrs[0]}, who=name)
-        specs[name] = fn, init_states, hyperparams
+        specs[name] = fn, init_states, hyperparams, evaluation
     if not specs:
         raise ValueError("optimizers must name at least one optimizer")
     check_positive_int("num_epochs", num_epochs)
@@ -211,8 +205,8 @@ def _sweeps(specs, lrs, final, diverged, seconds) -> dict[str, Sweep]:
 
 def _grids(optimizers, lrs, num_epochs) -> tuple[dict, dict]:
     """{name: its learning rates} and {name: (fn, init_states,
-    hyperparams)}, from one list of learning rates for all or a dict of
-    one list per optimizer (all of the same length), all validated."""
+    hyperparams, evaluation)}, from one list of learning rates for all or a
+    dict of one list per optimizer (all of the same length), validated."""
     own = dict(lrs) if isinstance(lrs, dict) else None
     if own is not None and not own:
         raise ValueError("lrs must name at least one optimizer")
@@ -339,7 +333,7 @@ def sweep_lrs(
     # models per optimizer: every data order at every learning rate
     k = n_orders * n_lrs
     groups = []  # per optimizer: its step, parameters, states, dict
-    for name, (fn, init_states, hyperparams) in specs.items():
+    for name, (fn, init_states, hyperparams, _) in specs.items():
         params = _models(loaders, k)
         lr = torch.tensor(lrs[name]).repeat(n_orders).reshape(k, 1, 1)
         hp = {**hyperparams, "lr": lr, "t": 1}
@@ -349,7 +343,7 @@ def sweep_lrs(
         loaders,
         n_lrs,
         num_epochs,
-        evaluations=_evaluations(optimizers).values(),
+        evaluations=[spec[3] for spec in specs.values()],
     )
     return _sweeps(specs, lrs, final, diverged, seconds)
 
@@ -500,7 +494,7 @@ def sweep_network(
         ]
     )
     groups = []  # per optimizer: step function, parameters, states, dict
-    for g, (name, (fn, init_states, hyperparams)) in enumerate(
+    for g, (name, (fn, init_states, hyperparams, _)) in enumerate(
         specs.items()
     ):
         params = [stack.rows(g * k, (g + 1) * k)]
@@ -529,7 +523,7 @@ def sweep_network(
         if step == last:  # where train_network takes its last loss
             break
     seconds = time.perf_counter() - tic
-    evaluations = _evaluations(optimizers).values()
+    evaluations = [spec[3] for spec in specs.values()]
     with _evaluated(groups, evaluations), torch.no_grad():
         final = losses(
             features.expand(len(stack), *features.shape),
