@@ -247,7 +247,7 @@ def test_a_schedule_sets_the_learning_rate_before_every_update(data):
 def test_divergence_stops_warns_and_returns_the_partial_history(data):
     with pytest.warns(
         RuntimeWarning,
-        match=r"stopped at step \d+: the loss is not finite \(lr=50\)",
+        match=r"the loss is not finite after \d+ updates \(lr=50\)",
     ):
         history = train(
             O.sgd,
@@ -260,6 +260,24 @@ def test_divergence_stops_warns_and_returns_the_partial_history(data):
     assert history.diverged
     assert len(history.losses) < 15
     assert all(torch.isfinite(torch.tensor(history.losses)))
+
+
+@pytest.mark.parametrize("eval_every", [10, 1500])
+def test_the_divergence_warning_counts_the_updates_taken(data, eval_every):
+    # found at an evaluation (every update) or on a minibatch's loss
+    with pytest.warns(RuntimeWarning) as caught:
+        history = train(
+            O.sgd,
+            O.init_sgd_states,
+            {},
+            *data,
+            schedule=lambda k: 50.0,
+            eval_every=eval_every,
+            plot=False,
+        )
+    message = str(caught[0].message)
+    assert f"after {history.steps} updates" in message
+    assert "the schedule's last lr 50" in message
 
 
 def test_concise_divergence_is_guarded_too(data):

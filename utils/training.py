@@ -151,14 +151,18 @@ def fit(
     return history
 
 
-def _report(history: History, lr, plot: bool) -> History:
+def _report(history: History, lr, schedule, plot: bool) -> History:
     """Warn if the run diverged, else print its final loss and time per
     epoch; draw its curve."""
     if history.diverged:
+        if schedule is not None:
+            last = schedule(max(history.steps - 1, 0))
+            lr = f"the schedule's last lr {last:.3g}"
+        else:
+            lr = "the default lr" if lr is None else f"lr={lr}"
         warnings.warn(
-            f"training stopped at step {history.steps + 1}: the loss is "
-            f"not finite (lr={lr}); "
-            "try a smaller learning rate",
+            f"training stopped: the loss is not finite after "
+            f"{history.steps} updates ({lr}); try a smaller learning rate",
             RuntimeWarning,
             stacklevel=3,
         )
@@ -254,7 +258,7 @@ def train(
         net, [w, b], step, data_iter, num_epochs, at, eval_every=eval_every
     )
     history.label = label or getattr(trainer_fn, "__name__", "")
-    return _report(history, hp.get("lr"), plot)
+    return _report(history, hp.get("lr"), schedule, plot)
 
 
 def train_network(
@@ -288,7 +292,7 @@ def train_network(
     )
     history = fit(net, params, step, data_iter, num_epochs, at)
     history.label = label or getattr(trainer_fn, "__name__", "")
-    return _report(history, hp.get("lr"), plot)
+    return _report(history, hp.get("lr"), schedule, plot)
 
 
 def train_network_concise(
@@ -335,7 +339,7 @@ def train_network_concise(
         evaluation,
     )
     history.label = label or optimizer_cls.__name__
-    return _report(history, hyperparams.get("lr"), plot)
+    return _report(history, hyperparams.get("lr"), schedule, plot)
 
 
 def train_concise(
