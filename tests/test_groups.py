@@ -55,7 +55,7 @@ def test_each_group_uses_its_own_optimizer_and_hyperparameters():
     step, init_states = grouped(
         [
             Group(hidden, O.sgd, O.init_sgd_states, {"lr": 0.1}),
-            (rest, O.sgd, O.init_sgd_states, {"lr": 1e-300}),
+            (rest, O.sgd, O.init_sgd_states, {"lr": 0.01}),
         ]
     )
     params = list(net.parameters())
@@ -63,8 +63,9 @@ def test_each_group_uses_its_own_optimizer_and_hyperparameters():
     grads = [p.grad.clone() for p in params]
     step(params, init_states(params), {})
     for p, p0, g in zip(params, before, grads):
-        lr = 0.1 if any(p is h for h in hidden) else 0.0
-        assert torch.allclose(p.detach(), p0 - lr * g, atol=1e-300)
+        lr = 0.1 if any(p is h for h in hidden) else 0.01
+        assert g.abs().max() > 0  # so that each group's step shows
+        assert torch.allclose(p.detach(), p0 - lr * g, rtol=0, atol=1e-7)
 
 
 @pytest.mark.parametrize("which", ["missing", "twice", "foreign"])

@@ -332,7 +332,10 @@ def train_network_final_loss(
         num_epochs=num_epochs,
         plot=False,
     )
-    return history.losses[-1] if history.losses else math.inf
+    # a run that diverged ends at inf, as the sweep reports it
+    if history.diverged or not history.losses:
+        return math.inf
+    return history.losses[-1]
 
 
 @pytest.fixture(scope="module")
@@ -367,7 +370,7 @@ def test_the_notebooks_budget_batch_32_for_20_epochs_matches_too(
             train_network_final_loss("adam", lr, 1, num_epochs=20),
             abs=1e-5,
         )
-    assert sweep.runs[0][0] < 0.10 < 0.2417
+    assert sweep.runs[0][0] < 0.10  # the linear floor is 0.2417
 
 
 def test_in_float64_even_a_large_learning_rate_matches(airfoil_file):
