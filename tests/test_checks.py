@@ -6,6 +6,7 @@ import torch
 
 from utils import optimizers as O
 from utils.checks import (
+    WIDTH,
     check_function,
     check_optimizer,
     check_schedule,
@@ -215,9 +216,8 @@ def test_messages_fit_a_notebook_line(capsys):
     )
     err = capsys.readouterr().err
     assert err.startswith("FAIL: sgd differs from torch.optim.SGD(lr=0.1,")
-    assert (
-        len(err.splitlines()) > 3 and max(map(len, err.splitlines())) <= 76
-    )
+    lines = err.splitlines()
+    assert len(lines) > 3 and max(map(len, lines)) <= WIDTH
 
 
 def cosine_annealing(optimizer):

@@ -12,6 +12,7 @@ not in the notebooks.
 import ast
 import contextlib
 import io
+import sys
 import textwrap
 from pathlib import Path
 
@@ -21,7 +22,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+sys.path.insert(0, str(ROOT / "tools"))
+from markers import BEGIN, CHECK_TAG, END  # noqa: E402
 
 # notebook: {function the student writes: [wrong answers for its solution
 # region]}
@@ -269,7 +271,7 @@ def exercise(path: Path, name: str):
     check = next(
         c
         for c in cells[index + 1 :]
-        if "check" in c.metadata.get("tags", [])
+        if CHECK_TAG in c.metadata.get("tags", [])
     )
     setup = [cells[1].source] + [
         c.source for c in cells[2:index] if _defines_only(c.source)
@@ -331,7 +333,7 @@ def test_every_self_check_has_at_least_two_wrong_answers(path):
     cells = code_cells(path)
     checked = []
     for i, cell in enumerate(cells):
-        if "check" in cell.metadata.get("tags", []):
+        if CHECK_TAG in cell.metadata.get("tags", []):
             solution = next(
                 c for c in reversed(cells[:i]) if BEGIN in c.source
             )

@@ -9,6 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import grading_metadata  # noqa: E402
+from markers import BEGIN, CHECK_TAG, EXERCISE_TAG, INSTRUCTOR_TAG  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -22,19 +23,19 @@ def test_every_exercise_cell_is_marked_and_no_other(path):
     for cell in nbformat.read(path, as_version=4).cells:
         meta = cell.metadata.get("nbgrader")
         tags = cell.metadata.get("tags", [])
-        if "check" in tags:
+        if CHECK_TAG in tags:
             assert meta["grade"] and meta["locked"] and meta["points"] == 2
-        elif "instructor" in tags:
+        elif INSTRUCTOR_TAG in tags:
             assert (
                 meta["solution"] and meta["grade"] and meta["points"] == 1
             )
-        elif "### BEGIN SOLUTION" in cell.source:
+        elif BEGIN in cell.source:
             assert (
                 meta["solution"]
                 and not meta["grade"]
                 and not meta["locked"]
             )
-        elif "exercise" in tags:
+        elif EXERCISE_TAG in tags:
             assert meta["locked"] and not meta["grade"]
         else:
             assert meta is None
@@ -47,7 +48,8 @@ def test_grade_ids_are_unique_and_name_the_exercise():
         nbformat.v4.new_markdown_cell("More of it."),
         nbformat.v4.new_markdown_cell("*Answer.* Yes."),
     ]
-    for cell, tag in zip(nb.cells, ["exercise", "exercise", "instructor"]):
+    marks = [EXERCISE_TAG, EXERCISE_TAG, INSTRUCTOR_TAG]
+    for cell, tag in zip(nb.cells, marks):
         cell.metadata["tags"] = [tag]
     marked = grading_metadata.with_metadata(nb)
     ids = [c.metadata["nbgrader"]["grade_id"] for c in marked.cells]

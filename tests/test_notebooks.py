@@ -4,16 +4,17 @@ utils.optimizers and utils.schedules hold."""
 
 import ast
 import inspect
+import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from utils import optimizers, schedules
+from utils.checks import WIDTH
 
-NOTEBOOKS = sorted(
-    (Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")
-)
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def code_cells(path):
@@ -140,7 +141,12 @@ def test_the_setup_cell_prints_nothing(path):
     assert code_cells(path)[0].outputs == [], "no machine-specific path"
 
 
-WIDTH = 76  # what the website shows without a horizontal scrollbar
+def test_the_width_of_a_line_is_ruffs_line_length():
+    # what the website shows without a horizontal scrollbar (pyproject.toml)
+    pyproject = tomllib.loads(
+        (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    )
+    assert pyproject["tool"]["ruff"]["line-length"] == WIDTH
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -20,15 +20,21 @@ nothing and fails if a notebook's metadata is not what this tool writes.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 import nbformat
+from markers import (
+    BEGIN,
+    CHECK_TAG,
+    EXERCISE_TAG,
+    EXERCISE_TITLE,
+    INSTRUCTOR_TAG,
+    tags,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK_POINTS, ANSWER_POINTS = 2, 1
-BEGIN = "### BEGIN SOLUTION"
 
 
 def _nbgrader(kind: str, grade_id: str) -> dict:
@@ -49,12 +55,12 @@ def _nbgrader(kind: str, grade_id: str) -> dict:
 
 
 def _kind(cell) -> str | None:
-    tags = cell.get("metadata", {}).get("tags", [])
-    if cell.cell_type == "markdown" and "instructor" in tags:
+    marked = tags(cell)
+    if cell.cell_type == "markdown" and INSTRUCTOR_TAG in marked:
         return "answer"
-    if cell.cell_type == "markdown" and "exercise" in tags:
+    if cell.cell_type == "markdown" and EXERCISE_TAG in marked:
         return "statement"
-    if cell.cell_type == "code" and "check" in tags:
+    if cell.cell_type == "code" and CHECK_TAG in marked:
         return "check"
     if cell.cell_type == "code" and BEGIN in cell.source:
         return "code"
@@ -71,7 +77,7 @@ def with_metadata(
     for cell in nb.cells:
         kind = _kind(cell)
         if kind == "statement":
-            number = re.match(r"\*\*(\d+)\. ", cell.source)
+            number = EXERCISE_TITLE.match(cell.source)
             exercise = number.group(1) if number else exercise
         if kind is None:
             cell.metadata.pop("nbgrader", None)

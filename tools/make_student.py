@@ -17,10 +17,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+from markers import BEGIN, CHECK_TAG, END, INSTRUCTOR_TAG
 
 ROOT = Path(__file__).resolve().parents[1]
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-INSTRUCTOR_TAG, CHECK_TAG = "instructor", "check"
 CODE_STUB = [
     "# YOUR CODE HERE",
     "raise NotImplementedError()",

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from markers import EXERCISE_TAG, EXERCISE_TITLE, INSTRUCTOR_TAG, tags
 
 ROOT = Path(__file__).resolve().parents[1]
 READING, RUN_CELL, CODE_LINES = 100, 0.5, 20
@@ -33,10 +34,9 @@ def exercises(nb) -> list[tuple[str, bool, int]]:
     """(title, self-checking?, points) for each exercise of a notebook."""
     found = []
     for cell in nb.cells:
-        tags = cell.metadata.get("tags", [])
         meta = cell.metadata.get("nbgrader", {})
-        title = re.match(r"\*\*(\d+)\. (.+?)\.?\*\*", cell.source)
-        if "exercise" in tags and title:
+        title = EXERCISE_TITLE.match(cell.source)
+        if EXERCISE_TAG in tags(cell) and title:
             name = title.group(2).replace(" (self-checking)", "")
             found.append([name, "self-checking" in title.group(2), 0])
         elif found and meta.get("grade"):
@@ -50,7 +50,7 @@ def minutes(nb) -> tuple[int, int]:
         len(c.source.split())
         for c in nb.cells
         if c.cell_type == "markdown"
-        and not {"exercise", "instructor"} & set(c.metadata.get("tags", []))
+        and not {EXERCISE_TAG, INSTRUCTOR_TAG} & set(tags(c))
     )
     code = [c for c in nb.cells if c.cell_type == "code"]
     lines = sum(len(c.source.split("\n")) for c in code)
