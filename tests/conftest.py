@@ -1,5 +1,6 @@
-"""Shared fixtures: a non-interactive plotting backend, the verified data
-file in data/, and kernel ports that two pytest-xdist workers can never both
+"""Shared fixtures: a non-interactive plotting backend, the data file inside
+the package (checked against the verified one), every figure closed after
+each test, and kernel ports that two pytest-xdist workers can never both
 pick."""
 
 import os
